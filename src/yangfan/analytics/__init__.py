@@ -1,0 +1,1 @@
+"""The analytics engine: one place that turns stored data values into figures."""

@@ -1,0 +1,228 @@
+"""Load and validate the catalog files; refuse a broken file naming the file, entry and field."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from yangfan.catalog.models import Clause, Display, Indicator, Plan, Target
+from yangfan.errors import Issue, Location, YangfanError, raise_if_errors
+from yangfan.geo.periods import parse_period
+
+DATA = Path(__file__).parent / "data"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DisplayIn(_Strict):
+    unit: str
+    unit_en: str
+    divisor: float
+
+
+class IndicatorIn(_Strict):
+    code: str
+    name_zh: str
+    name_en: str
+    definition_zh: str
+    definition_en: str
+    unit: str
+    unit_en: str = ""
+    kind: Literal["raw", "derived"]
+    decimals: int
+    period_type: Literal["month", "quarter", "year"] = "month"
+    org_aggregation: Literal["sum", "none"] = "sum"
+    time_aggregation: Literal["stock", "flow", "ytd"] = "stock"
+    numerator: list[str] = []
+    denominator: list[str] = []
+    scale: float = 1.0
+    display: DisplayIn | None = None
+
+
+def _period(value: Any) -> str:
+    text = str(value)
+    parse_period(text)
+    return text
+
+
+class ClauseIn(_Strict):
+    section: str
+    quote: str
+
+
+class PlanIn(_Strict):
+    code: str
+    title_zh: str
+    title_en: str
+    issued: str
+    issuer_zh: str
+    baseline_period: str
+    status_thresholds: dict[Literal["on_track", "behind"], float]
+    text: str | None = None
+
+    _p = field_validator("issued", "baseline_period", mode="before")(_period)
+
+
+class TargetIn(_Strict):
+    code: str
+    indicator: str
+    comparator: Literal["超", "达", "track"]
+    clause: ClauseIn
+    scope: Literal["nation", "province", "city"] = "nation"
+    value: float | None = None
+    deadline: str | None = None
+    note: str = ""
+
+    _p = field_validator("deadline", mode="before")(lambda v: None if v is None else _period(v))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every indicator, plan and target, validated together."""
+
+    indicators: dict[str, Indicator]
+    plans: dict[str, Plan]
+    targets: dict[str, Target]
+
+    def indicator(self, code: str) -> Indicator:
+        """The indicator with this code, or a clear error."""
+        try:
+            return self.indicators[code]
+        except KeyError:
+            raise YangfanError.single(
+                "indicator.unknown", f"未知的指标代码“{code}”", f"unknown indicator code '{code}'",
+                Location(field="indicator"),
+            ) from None
+
+    def targets_of(self, plan: str) -> list[Target]:
+        """The targets of one plan, in catalog order."""
+        return [t for t in self.targets.values() if t.plan == plan]
+
+
+def _pydantic_issues(exc: ValidationError, file: str, entry: str) -> list[Issue]:
+    out = []
+    for err in exc.errors():
+        fld = ".".join(str(p) for p in err["loc"]) or "-"
+        missing = err["type"] == "missing"
+        zh = "缺少必填字段" if missing else f"字段值无效：{err['msg']}"
+        en = "required field is missing" if missing else f"invalid value: {err['msg']}"
+        out.append(Issue("catalog.field", zh, en, Location(file=file, entry=entry, field=fld)))
+    return out
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise YangfanError.single(
+            "catalog.yaml", f"YAML 语法错误：{exc}", f"YAML syntax error: {exc}", Location(file=path.name)
+        ) from None
+
+
+def _entry_name(raw: Any, i: int) -> str:
+    code = raw.get("code") if isinstance(raw, dict) else None
+    return f"entry {i + 1} ({code})" if code else f"entry {i + 1}"
+
+
+def _parse_indicators(path: Path, issues: list[Issue]) -> dict[str, Indicator]:
+    out: dict[str, Indicator] = {}
+    for i, raw in enumerate(_read_yaml(path) or []):
+        entry = _entry_name(raw, i)
+        try:
+            m = IndicatorIn.model_validate(raw)
+        except ValidationError as exc:
+            issues.extend(_pydantic_issues(exc, path.name, entry))
+            continue
+        if m.code in out:
+            issues.append(Issue("catalog.duplicate", f"指标代码重复：{m.code}", f"duplicate indicator code {m.code}",
+                                Location(file=path.name, entry=entry, field="code")))
+            continue
+        try:
+            out[m.code] = Indicator(
+                **m.model_dump(exclude={"display", "numerator", "denominator"}),
+                numerator=tuple(m.numerator), denominator=tuple(m.denominator),
+                display=Display(**m.display.model_dump()) if m.display else None,
+            )
+        except ValueError as exc:
+            issues.append(Issue("catalog.indicator", f"指标定义无效：{exc}", f"invalid indicator: {exc}",
+                                Location(file=path.name, entry=entry, field="kind")))
+    return out
+
+
+def _check_inputs(indicators: dict[str, Indicator], file: str, issues: list[Issue]) -> None:
+    for ind in indicators.values():
+        for role in ("numerator", "denominator"):
+            for code in getattr(ind, role):
+                src = indicators.get(code)
+                if src is None or src.kind != "raw" or src.org_aggregation != "sum":
+                    issues.append(Issue(
+                        "catalog.input",
+                        f"{role} 引用的指标 {code} 不存在或不是可加总的原始指标",
+                        f"{role} refers to {code}, which is not a summable raw indicator",
+                        Location(file=file, entry=ind.code, field=role)))
+
+
+def _parse_plan(path: Path, indicators: dict[str, Indicator], issues: list[Issue]) -> tuple[Plan | None, list[Target]]:
+    doc = _read_yaml(path) or {}
+    try:
+        p = PlanIn.model_validate(doc.get("plan"))
+    except ValidationError as exc:
+        issues.extend(_pydantic_issues(exc, path.name, "plan"))
+        return None, []
+    plan = Plan(p.code, p.title_zh, p.title_en, parse_period(p.issued), p.issuer_zh,
+                parse_period(p.baseline_period), p.status_thresholds["on_track"], p.status_thresholds["behind"])
+    targets = []
+    for i, raw in enumerate(doc.get("targets") or []):
+        entry = _entry_name(raw, i)
+        try:
+            t = TargetIn.model_validate(raw)
+        except ValidationError as exc:
+            issues.extend(_pydantic_issues(exc, path.name, entry))
+            continue
+        if t.indicator not in indicators:
+            issues.append(Issue("catalog.target_indicator", f"目标引用了未知指标 {t.indicator}",
+                                f"target refers to unknown indicator {t.indicator}",
+                                Location(file=path.name, entry=entry, field="indicator")))
+            continue
+        try:
+            targets.append(Target(
+                t.code, plan.code, t.indicator, t.comparator, Clause(t.clause.section, t.clause.quote), t.scope,
+                t.value, parse_period(t.deadline) if t.deadline else None, t.note))
+        except ValueError as exc:
+            issues.append(Issue("catalog.target", f"目标定义无效：{exc}", f"invalid target: {exc}",
+                                Location(file=path.name, entry=entry, field="value")))
+    return plan, targets
+
+
+def load_catalog(folder: Path = DATA) -> Catalog:
+    """Read ``indicators.yaml`` and every ``plan-*.yaml`` in ``folder``; raise on any problem."""
+    issues: list[Issue] = []
+    indicators = _parse_indicators(folder / "indicators.yaml", issues)
+    _check_inputs(indicators, "indicators.yaml", issues)
+    plans: dict[str, Plan] = {}
+    targets: dict[str, Target] = {}
+    for path in sorted(folder.glob("plan-*.yaml")):
+        plan, plan_targets = _parse_plan(path, indicators, issues)
+        if plan:
+            plans[plan.code] = plan
+        for t in plan_targets:
+            if t.code in targets:
+                issues.append(Issue("catalog.duplicate", f"目标代码重复：{t.code}", f"duplicate target code {t.code}",
+                                    Location(file=path.name, entry=t.code, field="code")))
+            targets[t.code] = t
+    raise_if_errors(issues)
+    return Catalog(indicators, plans, targets)
+
+
+@lru_cache(maxsize=1)
+def get_catalog() -> Catalog:
+    """The packaged catalog, loaded once per process."""
+    return load_catalog()
+

@@ -1,0 +1,116 @@
+"""Domain models of the catalog: plain frozen dataclasses used by the engine."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from yangfan.geo.periods import Period, PeriodType
+
+Comparator = Literal["超", "达", "track"]
+TimeAggregation = Literal["stock", "flow", "ytd"]
+
+
+@dataclass(frozen=True, slots=True)
+class Display:
+    """How people read a raw value: the unit they see and what to divide the base value by."""
+
+    unit: str
+    unit_en: str
+    divisor: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """An indicator (指标): raw values are stored; derived ones are computed from aggregated inputs."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    definition_zh: str
+    definition_en: str
+    unit: str
+    kind: Literal["raw", "derived"]
+    decimals: int
+    period_type: PeriodType = "month"
+    org_aggregation: Literal["sum", "none"] = "sum"
+    time_aggregation: TimeAggregation = "stock"
+    numerator: tuple[str, ...] = ()
+    denominator: tuple[str, ...] = ()
+    scale: float = 1.0
+    display: Display | None = None
+    unit_en: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind == "derived" and not (self.numerator and self.denominator):
+            raise ValueError(f"derived indicator {self.code} needs a numerator and a denominator")
+        if self.kind == "raw" and (self.numerator or self.denominator):
+            raise ValueError(f"raw indicator {self.code} cannot have a numerator or denominator")
+
+    def __repr__(self) -> str:
+        return f"Indicator({self.code!r}, {self.kind})"
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Raw indicators a derived indicator is computed from (itself for a raw one)."""
+        return tuple(dict.fromkeys(self.numerator + self.denominator)) if self.kind == "derived" else (self.code,)
+
+    @property
+    def display_unit(self) -> str:
+        """The unit shown to people (万个, 亿户, %, …)."""
+        return self.display.unit if self.display else self.unit
+
+    @property
+    def display_divisor(self) -> float:
+        """Divide a stored base-unit value by this to show it in ``display_unit``."""
+        return self.display.divisor if self.display else 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    """Where in a plan a target is set: the section and the phrase that sets it."""
+
+    section: str
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A policy plan whose targets Yangfan tracks."""
+
+    code: str
+    title_zh: str
+    title_en: str
+    issued: Period
+    issuer_zh: str
+    baseline_period: Period
+    on_track: float
+    behind: float
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A target (目标) of a plan: indicator, value, comparator (超 strictly above, 达 at least), deadline."""
+
+    code: str
+    plan: str
+    indicator: str
+    comparator: Comparator
+    clause: Clause
+    scope: str = "nation"
+    value: float | None = None
+    deadline: Period | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.comparator != "track" and self.value is None:
+            raise ValueError(f"target {self.code} with comparator {self.comparator} needs a value")
+
+    def __repr__(self) -> str:
+        return f"Target({self.code!r}, {self.indicator} {self.comparator} {self.value})"
+
+    def is_met(self, value: float) -> bool:
+        """超 is strictly above; 达 is at least."""
+        if self.value is None:
+            return False
+        return value > self.value if self.comparator == "超" else value >= self.value

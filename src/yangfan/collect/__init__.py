@@ -1,0 +1,1 @@
+"""Producers of data values: published history, files and forms."""

@@ -1,0 +1,135 @@
+"""Validate incoming rows of data values: every problem named by file, row and field, in zh and en."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+
+from yangfan.catalog import Catalog
+from yangfan.errors import Issue, Location, YangfanError
+from yangfan.geo.orgunits import OrgUnitTree
+from yangfan.geo.periods import parse_period
+from yangfan.store.values import QUALIFIERS, NewValue
+
+REQUIRED = ("indicator", "org_unit", "period", "value")
+PREFIXES = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
+
+
+def unit_factor(given: str, base: str) -> Decimal | None:
+    """Multiplier from a published unit (万个, 亿户) to the indicator's base unit (个, 户); None if unrelated."""
+    if given in ("", base):
+        return Decimal(1)
+    for prefix, factor in PREFIXES.items():
+        if prefix and given == prefix + base:
+            return factor
+    return None
+
+
+class _RowChecker:
+    """Checks one row at a time and collects issues."""
+
+    def __init__(self, catalog: Catalog, tree: OrgUnitTree, file: str) -> None:
+        self.catalog, self.tree, self.file = catalog, tree, file
+        self.issues: list[Issue] = []
+
+    def problem(self, row: int, fld: str, code: str, zh: str, en: str) -> None:
+        self.issues.append(Issue(code, zh, en, Location(file=self.file, row=row, field=fld)))
+
+    def check(self, n: int, raw: Mapping[str, str | None]) -> NewValue | None:
+        get = {k: (v or "").strip() for k, v in raw.items() if k is not None}
+        missing = [f for f in REQUIRED if not get.get(f)]
+        for f in missing:
+            self.problem(n, f, "row.missing", "缺少必填字段", "required field is empty")
+        if missing:
+            return None
+        ind = self.catalog.indicators.get(get["indicator"])
+        ok = True
+        if ind is None:
+            self.problem(n, "indicator", "row.indicator", f"未知指标“{get['indicator']}”",
+                         f"unknown indicator '{get['indicator']}'")
+            ok = False
+        elif ind.kind == "derived":
+            self.problem(n, "indicator", "row.derived", f"{ind.code} 是派生指标，由分子分母计算，不能直接报送",
+                         f"{ind.code} is derived from its numerator and denominator and cannot be reported")
+            ok = False
+        if get["org_unit"] not in self.tree:
+            self.problem(n, "org_unit", "row.org_unit", f"未知的组织单元代码“{get['org_unit']}”",
+                         f"unknown org unit code '{get['org_unit']}'")
+            ok = False
+        try:
+            period = parse_period(get["period"])
+        except YangfanError as exc:
+            i = exc.issues[0]
+            self.problem(n, "period", i.code, i.message_zh, i.message_en)
+            period, ok = None, False
+        if ind is not None and period is not None and period.type != ind.period_type:
+            self.problem(n, "period", "row.period_type",
+                         f"{ind.code} 按{ind.period_type}报送，不能使用期间 {period}",
+                         f"{ind.code} is reported per {ind.period_type}, not for period {period}")
+            ok = False
+        qualifier = get.get("qualifier") or "exact"
+        if qualifier not in QUALIFIERS:
+            self.problem(n, "qualifier", "row.qualifier", f"限定词“{qualifier}”无效，应为 {'/'.join(QUALIFIERS)}",
+                         f"qualifier '{qualifier}' is not one of {', '.join(QUALIFIERS)}")
+            ok = False
+        value = self._number(n, get["value"])
+        factor = self._factor(n, get.get("unit", ""), ind.unit if ind else None)
+        if not ok or value is None or factor is None or ind is None:
+            return None
+        return NewValue(
+            indicator=ind.code, org_unit=get["org_unit"], period=str(period), value=float(value * factor),
+            disaggregation=get.get("disaggregation", ""), qualifier=qualifier,  # type: ignore[arg-type]
+            scope=get.get("scope", ""), priority=int(get.get("priority") or 0),
+            source_url=get.get("source_url") or None, source_row=n, note=get.get("note", ""))
+
+    def _number(self, n: int, text: str) -> Decimal | None:
+        try:
+            value = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            value = None
+        if value is None or not math.isfinite(value):
+            self.problem(n, "value", "row.value", f"数值“{text}”不是有效数字", f"value '{text}' is not a number")
+            return None
+        return value
+
+    def _factor(self, n: int, unit: str, base: str | None) -> Decimal | None:
+        if base is None:
+            return None
+        factor = unit_factor(unit, base)
+        if factor is None:
+            self.problem(n, "unit", "row.unit", f"单位“{unit}”与指标单位“{base}”不相容",
+                         f"unit '{unit}' does not convert to the indicator's unit '{base}'")
+        return factor
+
+
+def validate_rows(rows: Iterable[Mapping[str, str | None]], catalog: Catalog, tree: OrgUnitTree, file: str,
+                  first_row: int = 2, source_kind: str = "import", source_title: str = "") -> list[NewValue]:
+    """Turn raw rows into data values, or raise one error listing every problem.
+
+    ``first_row`` is the file's row number of the first data row (2 under a CSV header).
+    Two rows with the same indicator × org unit × period × disaggregation from the same source
+    are a duplicate.
+    """
+    checker = _RowChecker(catalog, tree, file)
+    out: list[NewValue] = []
+    seen: dict[tuple[object, ...], int] = {}
+    for n, raw in enumerate(rows, start=first_row):
+        v = checker.check(n, raw)
+        if v is None:
+            continue
+        v = NewValue(**{**_fields(v), "source_kind": source_kind, "source_title": source_title})
+        dup = seen.get((*v.key, v.source_key))
+        if dup is not None:
+            checker.problem(n, "period", "row.duplicate", f"与第 {dup} 行重复（同一指标、单元、期间、分组和来源）",
+                            f"duplicates row {dup} (same indicator, org unit, period, disaggregation and source)")
+            continue
+        seen[(*v.key, v.source_key)] = n
+        out.append(v)
+    if checker.issues:
+        raise YangfanError(checker.issues)
+    return out
+
+
+def _fields(v: NewValue) -> dict[str, object]:
+    return {f: getattr(v, f) for f in NewValue.__slots__}  # type: ignore[attr-defined]

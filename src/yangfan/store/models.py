@@ -1,0 +1,131 @@
+"""SQLAlchemy storage models. Only ``store/`` touches these tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table."""
+
+
+class IndicatorRow(Base):
+    """An indicator of the catalog, mirrored so that data values can reference it."""
+
+    __tablename__ = "indicator"
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(300))
+    unit: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[str] = mapped_column(String(10))
+    definition_zh: Mapped[str] = mapped_column(Text, default="")
+
+
+class TargetRow(Base):
+    """A plan target, mirrored from the catalog."""
+
+    __tablename__ = "target"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(40))
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    value: Mapped[float | None] = mapped_column(Float)
+    comparator: Mapped[str] = mapped_column(String(8))
+    deadline: Mapped[str | None] = mapped_column(String(10))
+    scope: Mapped[str] = mapped_column(String(16))
+    clause_section: Mapped[str] = mapped_column(String(200))
+    clause_quote: Mapped[str] = mapped_column(Text)
+
+
+class OrgUnitRow(Base):
+    """An org unit (place, group or reporting unit) with its validity."""
+
+    __tablename__ = "org_unit"
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(200), default="")
+    kind: Mapped[str] = mapped_column(String(20))
+    level: Mapped[int | None] = mapped_column(Integer)
+    parent_code: Mapped[str | None] = mapped_column(String(32), index=True)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class GroupMemberRow(Base):
+    """Membership of a province in a group (MIIT region, 京津冀, 长三角)."""
+
+    __tablename__ = "org_group_member"
+    group_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"), primary_key=True)
+    member_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"), primary_key=True)
+
+
+class PeriodRow(Base):
+    """A period that data values refer to."""
+
+    __tablename__ = "period"
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    type: Mapped[str] = mapped_column(String(8))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_month: Mapped[str] = mapped_column(String(7))
+
+
+class SourceRow(Base):
+    """Where data values come from: a published document, an import file, a form, a network-data run."""
+
+    __tablename__ = "source"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(300), default="")
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    __table_args__ = (UniqueConstraint("kind", "url", "title", name="uq_source"),)
+
+
+class ImportBatchRow(Base):
+    """One imported file; its checksum makes a repeated import a no-op."""
+
+    __tablename__ = "import_batch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(300))
+    checksum: Mapped[str] = mapped_column(String(64), unique=True)
+    row_count: Mapped[int] = mapped_column(Integer)
+    imported_by: Mapped[str] = mapped_column(String(100), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class DataValueRow(Base):
+    """A data value (数据值): indicator × org unit × period × disaggregation, from one source, versioned."""
+
+    __tablename__ = "data_value"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator_code: Mapped[str] = mapped_column(ForeignKey("indicator.code"))
+    org_unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    period_code: Mapped[str] = mapped_column(ForeignKey("period.code"))
+    disaggregation: Mapped[str] = mapped_column(String(100), default="")
+    value: Mapped[float] = mapped_column(Float)
+    #: 'exact', 'lower_bound' (超/突破) or 'approx' (约/近).
+    qualifier: Mapped[str] = mapped_column(String(12), default="exact")
+    #: Coverage of the figure, e.g. 'basic_3' (three operators, to 2023) or 'basic_4' (with 中国广电).
+    scope: Mapped[str] = mapped_column(String(20), default="")
+    source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Among current rows for one key from several sources, higher priority wins.
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    preferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    __table_args__ = (
+        UniqueConstraint(
+            "indicator_code", "org_unit_code", "period_code", "disaggregation", "source_id", "version",
+            name="uq_data_value_version",
+        ),
+        Index("ix_data_value_key", "indicator_code", "org_unit_code", "period_code", "disaggregation"),
+    )

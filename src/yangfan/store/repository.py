@@ -1,0 +1,183 @@
+"""Writes and reads of the store: reference data sync, batches of data values, revisions, lineage."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from yangfan.catalog import Catalog
+from yangfan.errors import YangfanError
+from yangfan.geo.orgunits import OrgUnitTree
+from yangfan.geo.periods import parse_period
+from yangfan.store.models import (
+    DataValueRow, GroupMemberRow, ImportBatchRow, IndicatorRow, OrgUnitRow, PeriodRow, SourceRow, TargetRow,
+)
+from yangfan.store.values import QUALIFIERS, NewValue, Status
+
+
+def sync_reference(session: Session, catalog: Catalog, tree: OrgUnitTree) -> None:
+    """Mirror the catalog and the org units into the store (insert or update, never delete)."""
+    for ind in catalog.indicators.values():
+        session.merge(IndicatorRow(code=ind.code, name_zh=ind.name_zh, name_en=ind.name_en, unit=ind.unit,
+                                   kind=ind.kind, definition_zh=ind.definition_zh))
+    for t in catalog.targets.values():
+        session.merge(TargetRow(code=t.code, plan=t.plan, indicator_code=t.indicator, value=t.value,
+                                comparator=t.comparator, deadline=str(t.deadline) if t.deadline else None,
+                                scope=t.scope, clause_section=t.clause.section, clause_quote=t.clause.quote))
+    existing = set(session.scalars(select(OrgUnitRow.code)))
+    new_rows = [
+        {"code": u.code, "name_zh": u.name_zh, "name_en": u.name_en, "kind": u.kind, "level": u.level,
+         "parent_code": u.parent, "valid_from": u.valid_from, "valid_to": u.valid_to}
+        for u in tree.all() if u.code not in existing
+    ]
+    if new_rows:
+        session.bulk_insert_mappings(OrgUnitRow.__mapper__, new_rows)
+    members = set(session.execute(select(GroupMemberRow.group_code, GroupMemberRow.member_code)).tuples())
+    for g, m in tree.group_memberships():
+        if (g, m) not in members:
+            session.add(GroupMemberRow(group_code=g, member_code=m))
+    session.flush()
+
+
+def ensure_periods(session: Session, codes: Iterable[str]) -> None:
+    """Register the periods that values refer to."""
+    known = set(session.scalars(select(PeriodRow.code)))
+    for code in sorted(set(codes) - known):
+        p = parse_period(code)
+        session.add(PeriodRow(code=code, type=p.type, start_date=p.start, end_month=str(p.end_month)))
+    session.flush()
+
+
+def _source_ids(session: Session, values: Sequence[NewValue]) -> dict[tuple[str, str | None, str], int]:
+    out: dict[tuple[str, str | None, str], int] = {}
+    for kind, url, title in {v.source_key for v in values}:
+        row = session.scalar(select(SourceRow).where(
+            SourceRow.kind == kind, SourceRow.title == title,
+            SourceRow.url.is_(None) if url is None else SourceRow.url == url))
+        if row is None:
+            row = SourceRow(kind=kind, url=url, title=title)
+            session.add(row)
+            session.flush()
+        out[(kind, url, title)] = row.id
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a batch did: rows inserted, revised (new version) and unchanged; whether it was a repeat."""
+
+    batch_id: int | None
+    inserted: int
+    revised: int
+    unchanged: int
+    repeated: bool = False
+
+
+def checksum(content: bytes) -> str:
+    """SHA-256 of a file's bytes: the identity of an import."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def write_batch(session: Session, file_name: str, digest: str, values: Sequence[NewValue],
+                status: Status = "approved", user: str = "system") -> WriteResult:
+    """Store one batch inside the caller's transaction: new keys inserted, changed values revised.
+
+    A batch whose checksum was already imported changes nothing. A value equal to the current
+    one from the same source is left alone; a different one becomes a new version and the old
+    version stays, marked not current.
+    """
+    if session.scalar(select(ImportBatchRow.id).where(ImportBatchRow.checksum == digest)) is not None:
+        return WriteResult(None, 0, 0, len(values), repeated=True)
+    batch = ImportBatchRow(file_name=file_name, checksum=digest, row_count=len(values), imported_by=user)
+    session.add(batch)
+    session.flush()
+    ensure_periods(session, {v.period for v in values})
+    sources = _source_ids(session, values)
+    current = _current_rows(session, values)
+    inserted = revised = unchanged = 0
+    new_rows: list[dict[str, object]] = []
+    for v in values:
+        sid = sources[v.source_key]
+        old = current.get((*v.key, sid))
+        if old is not None and old.value == v.value and old.qualifier == v.qualifier:
+            unchanged += 1
+            continue
+        version = 1
+        if old is not None:
+            old.is_current = False
+            version = old.version + 1
+            revised += 1
+        else:
+            inserted += 1
+        new_rows.append(dict(
+            indicator_code=v.indicator, org_unit_code=v.org_unit, period_code=v.period,
+            disaggregation=v.disaggregation, value=v.value, qualifier=v.qualifier, scope=v.scope,
+            source_id=sid, batch_id=batch.id, source_row=v.source_row, status=status, version=version,
+            is_current=True, priority=v.priority, preferred=False, note=v.note))
+    session.flush()
+    if new_rows:
+        session.bulk_insert_mappings(DataValueRow.__mapper__, new_rows)
+    elect_preferred(session, {v.key for v in values})
+    return WriteResult(batch.id, inserted, revised, unchanged)
+
+
+def _current_rows(session: Session, values: Sequence[NewValue]) -> dict[tuple[str, str, str, str, int], DataValueRow]:
+    indicators = {v.indicator for v in values}
+    periods = {v.period for v in values}
+    rows = session.scalars(select(DataValueRow).where(
+        DataValueRow.is_current.is_(True), DataValueRow.indicator_code.in_(indicators),
+        DataValueRow.period_code.in_(periods)))
+    return {(r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation, r.source_id): r for r in rows}
+
+
+def _rank(row: DataValueRow) -> tuple[int, int, int]:
+    return (-row.priority, QUALIFIERS.index(row.qualifier), -row.id)  # type: ignore[arg-type]
+
+
+def elect_preferred(session: Session, keys: set[tuple[str, str, str, str]]) -> None:
+    """Among the current rows of each key, mark exactly one preferred.
+
+    Higher priority first, then exact over approximate over lower bound, then the latest row.
+    """
+    if not keys:
+        return
+    indicators = {k[0] for k in keys}
+    periods = {k[2] for k in keys}
+    rows = session.scalars(select(DataValueRow).where(
+        DataValueRow.indicator_code.in_(indicators), DataValueRow.period_code.in_(periods)))
+    by_key: dict[tuple[str, str, str, str], list[DataValueRow]] = {}
+    for r in rows:
+        key = (r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation)
+        if key in keys:
+            by_key.setdefault(key, []).append(r)
+    for group in by_key.values():
+        live = sorted((r for r in group if r.is_current), key=_rank)
+        for r in group:
+            r.preferred = bool(live) and r is live[0]
+    session.flush()
+
+
+def set_status(session: Session, value_ids: Iterable[int], status: Status) -> int:
+    """Move data values to a new workflow status; returns how many changed."""
+    ids = list(value_ids)
+    result = session.execute(update(DataValueRow).where(DataValueRow.id.in_(ids)).values(status=status))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def history(session: Session, indicator: str, org_unit: str, period: str) -> list[DataValueRow]:
+    """Every row ever stored for one key, all sources and versions: the lineage of a figure."""
+    return list(session.scalars(select(DataValueRow).where(
+        DataValueRow.indicator_code == indicator, DataValueRow.org_unit_code == org_unit,
+        DataValueRow.period_code == period).order_by(DataValueRow.source_id, DataValueRow.version)))
+
+
+def source_of(session: Session, source_id: int) -> SourceRow:
+    """The source row, or a clear error."""
+    row = session.get(SourceRow, source_id)
+    if row is None:
+        raise YangfanError.single("source.unknown", f"未知来源 {source_id}", f"unknown source {source_id}")
+    return row

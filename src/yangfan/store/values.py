@@ -1,0 +1,42 @@
+"""Domain model of an incoming data value, shared by every producer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Qualifier = Literal["exact", "lower_bound", "approx"]
+Status = Literal["draft", "submitted", "approved", "published", "returned"]
+QUALIFIERS: tuple[Qualifier, ...] = ("exact", "approx", "lower_bound")  # preference order
+STATUSES: tuple[Status, ...] = ("draft", "submitted", "approved", "published", "returned")
+#: Statuses whose values enter analytics.
+RELEASED: tuple[Status, ...] = ("approved", "published")
+
+
+@dataclass(frozen=True, slots=True)
+class NewValue:
+    """One data value to store: the key, the number in the indicator's base unit, and where it came from."""
+
+    indicator: str
+    org_unit: str
+    period: str
+    value: float
+    disaggregation: str = ""
+    qualifier: Qualifier = "exact"
+    scope: str = ""
+    priority: int = 0
+    source_kind: str = "import"
+    source_title: str = ""
+    source_url: str | None = None
+    source_row: int | None = None
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """indicator × org unit × period × disaggregation."""
+        return (self.indicator, self.org_unit, self.period, self.disaggregation)
+
+    @property
+    def source_key(self) -> tuple[str, str | None, str]:
+        """What identifies the source of this value."""
+        return (self.source_kind, self.source_url, self.source_title)
