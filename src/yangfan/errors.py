@@ -46,7 +46,9 @@ class Issue:
     level: Level = "error"
 
     def __str__(self) -> str:
-        return f"{self.location}: {self.message_zh} / {self.message_en} [{self.code}]"
+        where = str(self.location)
+        prefix = "" if where == "-" else f"{where}: "
+        return f"{prefix}{self.message_zh} / {self.message_en} [{self.code}]"
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-ready form for reports and API errors."""

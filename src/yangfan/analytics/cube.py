@@ -22,7 +22,10 @@ from yangfan.catalog import Catalog
 from yangfan.geo.orgunits import OrgUnitTree
 from yangfan.store.values import RELEASED
 
-FACT_COLUMNS = ("value_id", "indicator", "org_unit", "period", "disagg", "value", "qualifier", "scope", "source_id")
+FACT_SCHEMA = pa.schema([("value_id", pa.int64()), ("indicator", pa.string()), ("org_unit", pa.string()),
+                         ("period", pa.string()), ("disagg", pa.string()), ("value", pa.float64()),
+                         ("qualifier", pa.string()), ("scope", pa.string()), ("source_id", pa.int64())])
+FACT_COLUMNS = tuple(FACT_SCHEMA.names)
 _EXPORT_SQL = f"""
 SELECT id, indicator_code, org_unit_code, period_code, disaggregation, value, qualifier, scope, source_id
 FROM data_value
@@ -40,12 +43,9 @@ def export_facts(store: Engine) -> pa.Table:
         while rows := cur.fetchmany(_CHUNK):
             cols = list(zip(*rows, strict=True))
             batches.append(pa.record_batch([pa.array(c) for c in cols], names=list(FACT_COLUMNS)))
-    schema = pa.schema([("value_id", pa.int64()), ("indicator", pa.string()), ("org_unit", pa.string()),
-                        ("period", pa.string()), ("disagg", pa.string()), ("value", pa.float64()),
-                        ("qualifier", pa.string()), ("scope", pa.string()), ("source_id", pa.int64())])
     if not batches:
-        return schema.empty_table()
-    return pa.Table.from_batches([b.cast(schema) for b in batches])
+        return FACT_SCHEMA.empty_table()
+    return pa.Table.from_batches([b.cast(FACT_SCHEMA) for b in batches])
 
 
 def export_sources(store: Engine) -> pa.Table:
@@ -129,17 +129,9 @@ def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree, 
     con.execute("ALTER TABLE cube_sorted RENAME TO cube")
 
 
-def rebuild(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
-            say: Progress = lambda _msg: None) -> dict[str, float]:
-    """Rebuild the analytics file from the store, atomically (readers never see half a cube).
-
-    Returns timings and row counts, for the CLI and the benchmark.
-    """
-    t0 = time.perf_counter()
-    say("exporting released values from the store")
-    facts = export_facts(store)
-    sources = export_sources(store)
-    t_export = time.perf_counter() - t0
+def build_cube(facts: pa.Table, sources: pa.Table, target: Path, catalog: Catalog, tree: OrgUnitTree,
+               say: Progress = lambda _msg: None) -> int:
+    """Write the analytics file for these facts, atomically (readers never see half a cube); returns its size."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".building")
     for p in (tmp, Path(str(tmp) + ".wal")):
@@ -152,10 +144,22 @@ def rebuild(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
         con.execute("CREATE TABLE sources AS SELECT * FROM sources_arrow")
         _build(con, catalog, tree, say)
         con.execute("DROP TABLE facts")
-        n_cube = con.execute("SELECT count(*) FROM cube").fetchone()[0]  # type: ignore[index]
+        n_cube = int(con.execute("SELECT count(*) FROM cube").fetchone()[0])  # type: ignore[index]
         con.execute("CHECKPOINT")
     finally:
         con.close()
     os.replace(tmp, target)
+    return n_cube
+
+
+def rebuild(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
+            say: Progress = lambda _msg: None) -> dict[str, float]:
+    """Rebuild the analytics file from the store; returns timings and row counts."""
+    t0 = time.perf_counter()
+    say("exporting released values from the store")
+    facts = export_facts(store)
+    sources = export_sources(store)
+    t_export = time.perf_counter() - t0
+    n_cube = build_cube(facts, sources, target, catalog, tree, say)
     return {"facts": float(facts.num_rows), "cube": float(n_cube), "export_s": t_export,
             "total_s": time.perf_counter() - t0}

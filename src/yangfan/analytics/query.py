@@ -227,3 +227,16 @@ class Analytics:
             """SELECT DISTINCT period FROM cube WHERE indicator IN (SELECT unnest(?)) AND org_unit = ?
                AND disagg = ? ORDER BY period""", [inputs, org_unit, disagg]).fetchall()
         return [parse_period(r[0]) for r in rows]
+
+    def units_with_data(self, indicator: str, disagg: str = "") -> list[str]:
+        """Org units that have values of the indicator (all inputs' first, for a derived one)."""
+        ind = self.catalog.indicator(indicator)
+        rows = self._cursor().execute(
+            "SELECT DISTINCT org_unit FROM cube WHERE indicator = ? AND disagg = ? ORDER BY org_unit",
+            [ind.inputs[0], disagg]).fetchall()
+        return [r[0] for r in rows]
+
+    def latest_month(self) -> Period:
+        """The latest month with any value: the 'now' against which progress is measured."""
+        row = self._cursor().execute("SELECT max(period) FROM cube WHERE length(period) = 7").fetchone()
+        return parse_period(row[0]) if row and row[0] else Period(2000, "month", 1)

@@ -1,0 +1,186 @@
+"""The ``yangfan`` command: a thin layer that parses options, calls the core and formats the result."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from yangfan.analytics.query import Query
+from yangfan.context import Yangfan
+from yangfan.errors import YangfanError
+from yangfan.output import Format, render
+from yangfan.records import figure_record, progress_record
+
+app = typer.Typer(help="扬帆 Yangfan — 5G规模化应用监测平台 / 5G scale-application monitoring platform",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+err = Console(stderr=True, soft_wrap=True)
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
+
+
+def _yangfan() -> Yangfan:
+    return Yangfan()
+
+
+def _steps(title: str):  # type: ignore[no-untyped-def]
+    """A spinner with the current step, for long jobs."""
+    progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(),
+                        console=err, transient=False)
+    return progress, title
+
+
+@app.command()
+def init() -> None:
+    """Create or upgrade the store and load the catalog and org units. / 初始化数据库。"""
+    y = _yangfan()
+    y.init()
+    err.print(f"store ready: {y.settings.store_url}")
+
+
+def _rebuild(y: Yangfan) -> None:
+    progress, title = _steps("rebuild")
+    with progress:
+        task = progress.add_task(title, total=None)
+        stats = y.rebuild(lambda msg: progress.update(task, description=f"analytics: {msg}"))
+    err.print(f"analytics rebuilt: {int(stats['facts'])} values → {int(stats['cube'])} cells "
+              f"in {stats['total_s']:.1f} s ({y.settings.analytics_path})")
+
+
+@app.command()
+def demo() -> None:
+    """Load the real published history (MIIT, NBS) and build the analytics table. / 载入真实历史数据。"""
+    y = _yangfan()
+    y.init()
+    for name, result in y.load_history().items():
+        state = "already loaded" if result.repeated else f"{result.inserted} new, {result.revised} revised"
+        err.print(f"{name}: {state}")
+    _rebuild(y)
+
+
+@app.command()
+def rebuild() -> None:
+    """Rebuild the analytics table from the store's approved values. / 重建分析表。"""
+    _rebuild(_yangfan())
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV of data values")],
+    report: Annotated[Path | None, typer.Option(help="write the rejection report (CSV) here")] = None,
+) -> None:
+    """Import a CSV of data values: all rows or none. / 导入数据文件（整批成功或整批拒绝）。"""
+    from yangfan.collect.importer import import_csv
+
+    y = _yangfan()
+    try:
+        result = import_csv(y.engine, file, y.catalog, y.tree)
+    except YangfanError as exc:
+        if report:
+            report.write_text(render([i.as_dict() for i in exc.issues], Format.csv), encoding="utf-8")
+        raise
+    if result.repeated:
+        err.print(f"{file.name}: already imported, nothing changed / 该文件已导入，未作改动")
+        return
+    err.print(f"{file.name}: {result.inserted} new, {result.revised} revised, {result.unchanged} unchanged")
+    _rebuild(y)
+
+
+@app.command()
+def indicators(fmt: FormatOpt = Format.table) -> None:
+    """List the indicators of the catalog. / 指标目录。"""
+    y = _yangfan()
+    rows = [{"code": i.code, "name_zh": i.name_zh, "name_en": i.name_en, "unit": i.unit,
+             "display_unit": i.display_unit, "kind": i.kind,
+             "formula": (f"({' + '.join(i.numerator)}) / ({' + '.join(i.denominator)}) × {i.scale:g}"
+                         if i.kind == "derived" else ""),
+             "period_type": i.period_type, "org_aggregation": i.org_aggregation if i.kind == "raw" else "",
+             "time_aggregation": i.time_aggregation if i.kind == "raw" else "", "decimals": i.decimals}
+            for i in y.catalog.indicators.values()]
+    typer.echo(render(rows, fmt, ["code", "name_zh", "display_unit", "kind", "formula", "time_aggregation"]))
+
+
+@app.command()
+def targets(fmt: FormatOpt = Format.table, plan: Annotated[str | None, typer.Option()] = None) -> None:
+    """List the plans' targets with their clauses. / 规划目标。"""
+    y = _yangfan()
+    rows = [{"code": t.code, "plan": t.plan, "indicator": t.indicator, "comparator": t.comparator,
+             "value": t.value, "deadline": t.deadline.code if t.deadline else None, "scope": t.scope,
+             "section": t.clause.section, "quote": t.clause.quote}
+            for t in y.catalog.targets.values() if plan is None or t.plan == plan]
+    typer.echo(render(rows, fmt, ["code", "indicator", "comparator", "value", "deadline", "quote"]))
+
+
+@app.command()
+def query(
+    indicator: Annotated[list[str], typer.Option("--indicator", "-i", help="indicator code (repeatable)")],
+    org_unit: Annotated[list[str], typer.Option("--org-unit", "-o", help="org unit code (repeatable)")],
+    period: Annotated[list[str], typer.Option("--period", "-p", help="2025-12, 2025Q4 or 2025 (repeatable)")],
+    disaggregation: Annotated[str, typer.Option(help="e.g. operator=cmcc; empty for the total")] = "",
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Compute figures: indicators × org units × periods. / 查询指标数值。"""
+    y = _yangfan()
+    figures = y.query(Query.parse(indicator, org_unit, period, disaggregation))
+    rows = [figure_record(f, y.tree) for f in figures]
+    typer.echo(render(rows, fmt, ["indicator", "name_zh", "org_unit_name", "period", "display_value",
+                                  "display_unit", "numerator", "denominator", "lower_bound", "scope"]))
+
+
+@app.command()
+def progress(
+    plan: Annotated[str | None, typer.Option(help="sailing-2024, sailing-2021 or ict-fyp14")] = "sailing-2024",
+    org_unit: Annotated[list[str] | None, typer.Option("--org-unit", "-o")] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Progress against the targets. / 目标进度。"""
+    y = _yangfan()
+    rows = [progress_record(p, y.catalog, y.tree) for p in y.progress(plan or None, org_unit or None)]
+    typer.echo(render(rows, fmt, ["target", "name_zh", "org_unit_name", "period", "display_value", "comparator",
+                                  "target_value", "deadline", "status_zh", "met_at", "notes"]))
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Serve the web pages and the API. / 启动网页服务。"""
+    import uvicorn
+
+    from yangfan.web.app import create_app
+
+    uvicorn.run(create_app(_yangfan()), host=host, port=port, log_level="info")
+
+
+def _log_path() -> Path:
+    from yangfan.settings import get_settings
+
+    path = get_settings().data_dir / "logs" / "yangfan.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def main() -> None:
+    """Entry point: domain errors become one line each and exit code 2; anything else is logged."""
+    try:
+        app(standalone_mode=False)
+    except YangfanError as exc:
+        for issue in exc.issues:
+            err.print(f"error: {issue}", markup=False, highlight=False)
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 — the last resort: a line for people, the traceback for a log
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        log = _log_path()
+        logging.basicConfig(filename=log, level=logging.ERROR)
+        logging.getLogger("yangfan").error("".join(traceback.format_exception(exc)))
+        err.print(f"error: {type(exc).__name__}: {exc} (traceback in {log})", markup=False)
+        sys.exit(1)

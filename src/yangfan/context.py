@@ -1,0 +1,74 @@
+"""The running platform: settings, store, catalog, org units and analytics, wired once.
+
+The CLI and the web app each build one ``Yangfan`` and call its methods; nothing else wires parts.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from sqlalchemy import Engine
+
+from yangfan.analytics.cube import Progress as Say
+from yangfan.analytics.cube import rebuild
+from yangfan.analytics.progress import Progress, progress_table
+from yangfan.analytics.query import Analytics, Figure, Query
+from yangfan.catalog import Catalog, get_catalog
+from yangfan.collect.published import load_history
+from yangfan.errors import YangfanError
+from yangfan.geo.orgunits import OrgUnitTree, get_tree
+from yangfan.settings import Settings, get_settings
+from yangfan.store.db import make_engine, migrate, session_scope
+from yangfan.store.repository import WriteResult, sync_reference
+
+
+class Yangfan:
+    """One platform instance over one store and one analytics file."""
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The store's SQLAlchemy engine."""
+        return make_engine(self.settings.store_url)
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """Indicators, plans and targets."""
+        return get_catalog()
+
+    @cached_property
+    def tree(self) -> OrgUnitTree:
+        """Org units, groups and reporting units."""
+        return get_tree(self.settings.division_dir)
+
+    @cached_property
+    def analytics(self) -> Analytics:
+        """The query engine over the analytics file."""
+        return Analytics(self.settings.analytics_path, self.catalog, self.tree, self.settings.population_vintage)
+
+    def init(self) -> None:
+        """Create or upgrade the store's schema and mirror the catalog and org units into it."""
+        migrate(self.engine)
+        with session_scope(self.engine) as session:
+            sync_reference(session, self.catalog, self.tree)
+
+    def load_history(self) -> dict[str, WriteResult]:
+        """Load the real published history (idempotent)."""
+        return load_history(self.engine, self.catalog, self.tree)
+
+    def rebuild(self, say: Say = lambda _m: None) -> dict[str, float]:
+        """Rebuild the analytics table from the store's released values."""
+        return rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
+
+    def query(self, q: Query) -> list[Figure]:
+        """Figures for a query: the same numbers for the CLI, the API and every page."""
+        return self.analytics.run(q)
+
+    def progress(self, plan: str | None = None, org_units: list[str] | None = None) -> list[Progress]:
+        """Progress against the targets of one plan (all plans when None)."""
+        if plan is not None and plan not in self.catalog.plans:
+            raise YangfanError.single("plan.unknown", f"未知的规划“{plan}”", f"unknown plan '{plan}'")
+        targets = [t for t in self.catalog.targets.values() if plan is None or t.plan == plan]
+        return progress_table(self.analytics, self.catalog.plans, targets, org_units)

@@ -1,0 +1,76 @@
+"""Plain-record forms of figures and progress, shared by the CLI's json/csv/table output and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from yangfan.analytics.progress import STATUS_EN, Progress
+from yangfan.analytics.query import Figure
+from yangfan.catalog import Catalog
+from yangfan.geo.orgunits import OrgUnitTree
+
+
+def _round(x: float | None, decimals: int) -> float | None:
+    return None if x is None else round(x, decimals)
+
+
+def figure_record(f: Figure, tree: OrgUnitTree) -> dict[str, Any]:
+    """A figure as a flat record. ``value`` is in the indicator's base unit (a ratio for derived ones)."""
+    ind = f.indicator
+    unit = tree.get(f.org_unit)
+    return {
+        "indicator": ind.code,
+        "name_zh": ind.name_zh,
+        "name_en": ind.name_en,
+        "org_unit": f.org_unit,
+        "org_unit_name": unit.name_zh,
+        "period": f.period.code,
+        "value": f.value,
+        "display_value": f.rounded(),
+        "display_unit": ind.display_unit,
+        "unit": ind.unit,
+        "numerator": f.numerator,
+        "denominator": f.denominator,
+        "lower_bound": f.lower_bound,
+        "approx": f.approx,
+        "incomplete": f.incomplete,
+        "scope": f.scope,
+        "sources": f.sources,
+    }
+
+
+def progress_record(p: Progress, catalog: Catalog, tree: OrgUnitTree) -> dict[str, Any]:
+    """A progress row as a flat record."""
+    ind = catalog.indicators[p.target.indicator]
+    latest = p.latest
+    d = ind.decimals + 2
+    return {
+        "target": p.target.code,
+        "plan": p.target.plan,
+        "indicator": ind.code,
+        "name_zh": ind.name_zh,
+        "org_unit": p.org_unit,
+        "org_unit_name": tree.get(p.org_unit).name_zh,
+        "comparator": p.target.comparator,
+        "target_value": p.target.value,
+        "deadline": p.target.deadline.code if p.target.deadline else None,
+        "period": latest.period.code if latest else None,
+        "value": latest.value if latest else None,
+        "display_value": latest.rounded() if latest else None,
+        "display_unit": ind.display_unit,
+        "baseline": p.baseline.value if p.baseline else None,
+        "baseline_period": p.baseline.period.code if p.baseline else None,
+        "value_at_deadline": p.deadline_value.value if p.deadline_value else None,
+        "met_at": p.met_at.code if p.met_at else None,
+        "gap": _round(p.gap, d),
+        "months_left": p.months_left,
+        "required_pace_per_month": _round(p.required_pace, d),
+        "recent_pace_per_month": _round(p.recent_pace, d),
+        "status": p.status,
+        "status_zh": p.status_zh,
+        "status_en": STATUS_EN[p.status],
+        "lower_bound": latest.lower_bound if latest else False,
+        "sources": latest.sources if latest else [],
+        "notes": list(p.notes),
+        "clause": f"{p.target.clause.section}：{p.target.clause.quote}",
+    }
