@@ -5,21 +5,23 @@ The CLI and the web app each build one ``Yangfan`` and call its methods; nothing
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
-
-from yangfan.analytics.cube import Progress as Say
-from yangfan.analytics.cube import rebuild
 from yangfan.analytics.progress import Progress, progress_table
 from yangfan.analytics.query import Analytics, Figure, Query
 from yangfan.catalog import Catalog, get_catalog
-from yangfan.collect.published import load_history
 from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import OrgUnitTree, get_tree
 from yangfan.settings import Settings, get_settings
-from yangfan.store.db import make_engine, migrate, session_scope
-from yangfan.store.repository import WriteResult, sync_reference
+
+# The store (SQLAlchemy, Alembic) is imported where it is used: a query needs only DuckDB,
+# and this keeps `yangfan query` quick to start.
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from yangfan.store.repository import WriteResult
 
 
 class Yangfan:
@@ -31,6 +33,8 @@ class Yangfan:
     @cached_property
     def engine(self) -> Engine:
         """The store's SQLAlchemy engine."""
+        from yangfan.store.db import make_engine
+
         return make_engine(self.settings.store_url)
 
     @cached_property
@@ -50,16 +54,23 @@ class Yangfan:
 
     def init(self) -> None:
         """Create or upgrade the store's schema and mirror the catalog and org units into it."""
+        from yangfan.store.db import migrate, session_scope
+        from yangfan.store.repository import sync_reference
+
         migrate(self.engine)
         with session_scope(self.engine) as session:
             sync_reference(session, self.catalog, self.tree)
 
     def load_history(self) -> dict[str, WriteResult]:
         """Load the real published history (idempotent)."""
+        from yangfan.collect.published import load_history
+
         return load_history(self.engine, self.catalog, self.tree)
 
-    def rebuild(self, say: Say = lambda _m: None) -> dict[str, float]:
+    def rebuild(self, say: Callable[[str], None] = lambda _m: None) -> dict[str, float]:
         """Rebuild the analytics table from the store's released values."""
+        from yangfan.analytics.cube import rebuild
+
         return rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
 
     def query(self, q: Query) -> list[Figure]:

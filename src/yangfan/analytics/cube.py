@@ -78,7 +78,7 @@ SELECT s.* FROM (
     SELECT c.indicator, {parent} AS org_unit, c.period, c.disagg, sum(c.value) AS value,
            bool_or(c.lower_bound) AS lower_bound, bool_or(c.approx) AS approx,
            'sum' AS origin, count(*)::INTEGER AS n_parts, any_value(x.n) AS n_expected,
-           min(c.scope) AS scope, NULL::BIGINT AS value_id, NULL::BIGINT AS source_id
+           count(*) < any_value(x.n) OR bool_or(c.incomplete) AS incomplete, min(c.scope) AS scope, NULL::BIGINT AS value_id, NULL::BIGINT AS source_id
     FROM cube c JOIN {link} JOIN summable USING (indicator) JOIN {expected} x ON x.code = {parent}
     WHERE {where}
     GROUP BY c.indicator, {parent}, c.period, c.disagg
@@ -101,7 +101,7 @@ def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree, 
     con.execute(f"""
         CREATE TABLE cube AS
         SELECT {_KEY}, value, qualifier = 'lower_bound' AS lower_bound, qualifier = 'approx' AS approx,
-               'reported' AS origin, 1 AS n_parts, 1 AS n_expected, scope, value_id, source_id
+               'reported' AS origin, 1 AS n_parts, 1 AS n_expected, FALSE AS incomplete, scope, value_id, source_id
         FROM facts""")
     say("totals from parts")
     # A total that was not reported is the sum of its parts along one dimension (the first by name).
@@ -109,7 +109,8 @@ def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree, 
         INSERT INTO cube
         SELECT p.* FROM (
             SELECT indicator, org_unit, period, '' AS disagg, sum(value), bool_or(lower_bound), bool_or(approx),
-                   'parts', count(*)::INTEGER, count(*)::INTEGER, min(scope), NULL::BIGINT, NULL::BIGINT
+                   'parts', count(*)::INTEGER, count(*)::INTEGER, bool_or(incomplete), min(scope), NULL::BIGINT,
+                   NULL::BIGINT
             FROM (SELECT *, split_part(disagg, '=', 1) AS dim,
                          min(split_part(disagg, '=', 1)) OVER (PARTITION BY indicator, org_unit, period) AS first_dim
                   FROM cube WHERE disagg <> '')

@@ -125,7 +125,7 @@ class Analytics:
         cur.register("want", want)
         rows = cur.execute(
             """SELECT c.indicator, c.org_unit, c.period, c.value, c.origin, c.lower_bound, c.approx,
-                      c.n_parts < c.n_expected, c.scope, c.value_id, s.url
+                      c.incomplete, c.scope, c.value_id, s.url
                FROM cube c JOIN want w USING (indicator, org_unit, period)
                LEFT JOIN sources s ON s.id = c.source_id
                WHERE c.indicator IN (SELECT DISTINCT indicator FROM want)
@@ -139,7 +139,7 @@ class Analytics:
         cur = self._cursor()
         rows = cur.execute(
             """SELECT c.indicator, c.org_unit, c.period, c.value, c.origin, c.lower_bound, c.approx,
-                      c.n_parts < c.n_expected, c.scope, c.value_id, s.url
+                      c.incomplete, c.scope, c.value_id, s.url
                FROM cube c LEFT JOIN sources s ON s.id = c.source_id
                WHERE c.indicator IN (SELECT unnest(?)) AND c.org_unit IN (SELECT unnest(?)) AND c.disagg = ?
                ORDER BY c.period DESC""", [sorted(indicators), sorted(org_units), disagg]).fetchall()

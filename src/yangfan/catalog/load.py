@@ -48,7 +48,10 @@ class IndicatorIn(_Strict):
 
 def _period(value: Any) -> str:
     text = str(value)
-    parse_period(text)
+    try:
+        parse_period(text)
+    except YangfanError as exc:  # pydantic reports ValueErrors with the field's location
+        raise ValueError(exc.issues[0].message_en) from None
     return text
 
 

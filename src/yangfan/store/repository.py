@@ -36,7 +36,8 @@ def sync_reference(session: Session, catalog: Catalog, tree: OrgUnitTree) -> Non
     ]
     if new_rows:
         session.bulk_insert_mappings(OrgUnitRow.__mapper__, new_rows)
-    members = set(session.execute(select(GroupMemberRow.group_code, GroupMemberRow.member_code)).tuples())
+    members = set(session.execute(select(GroupMemberRow.group_code, GroupMemberRow.member_code)).all())
+    members = {(g, m) for g, m in members}
     for g, m in tree.group_memberships():
         if (g, m) not in members:
             session.add(GroupMemberRow(group_code=g, member_code=m))

@@ -1,0 +1,185 @@
+"""Aggregation laws, checked by property tests on a small org-unit tree.
+
+Sums over org units equal the sum of the parts; a reported figure wins over a sum; derived
+figures are ratios of sums (never averages of ratios); stocks read the period end, year-to-date
+flows convert to their own periods.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from yangfan.analytics.cube import FACT_SCHEMA, build_cube, export_sources
+from yangfan.analytics.query import Analytics, Query
+from yangfan.catalog import get_catalog
+from yangfan.geo.orgunits import NATION, OrgUnit, OrgUnitTree
+from yangfan.geo.periods import Period
+
+# nation → 2 provinces → 2 cities each → 2 counties each
+PROVINCES = ["110000", "120000"]
+CITIES = {p: [p[:2] + f"{i:02d}00" for i in (1, 2)] for p in PROVINCES}
+COUNTIES = {c: [c[:4] + f"{i:02d}" for i in (1, 2)] for cs in CITIES.values() for c in cs}
+ALL_COUNTIES = [k for ks in COUNTIES.values() for k in ks]
+
+
+def small_tree() -> OrgUnitTree:
+    units = {NATION: OrgUnit(NATION, "全国", "nation", 0)}
+    for p in PROVINCES:
+        units[p] = OrgUnit(p, p, "province", 1, NATION)
+        for c in CITIES[p]:
+            units[c] = OrgUnit(c, c, "prefecture", 2, p)
+            for k in COUNTIES[c]:
+                units[k] = OrgUnit(k, k, "county", 3, c)
+    return OrgUnitTree(units)
+
+
+TREE = small_tree()
+CATALOG = get_catalog()
+settings_ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def analytics(tmp_path: Path, rows: list[tuple[str, str, str, float]], disagg: dict[int, str] | None = None,
+              qualifiers: dict[int, str] | None = None) -> Analytics:
+    n = len(rows)
+    facts = pa.table({
+        "value_id": list(range(1, n + 1)),
+        "indicator": [r[0] for r in rows], "org_unit": [r[1] for r in rows], "period": [r[2] for r in rows],
+        "disagg": [(disagg or {}).get(i, "") for i in range(n)], "value": [float(r[3]) for r in rows],
+        "qualifier": [(qualifiers or {}).get(i, "exact") for i in range(n)], "scope": [""] * n,
+        "source_id": [1] * n,
+    }, schema=FACT_SCHEMA)
+    sources = pa.table({"id": [1], "kind": ["test"], "url": [""], "title": ["t"]})
+    path = tmp_path / "a.duckdb"
+    build_cube(facts, sources, path, CATALOG, TREE)
+    return Analytics(path, CATALOG, TREE)
+
+
+def one(a: Analytics, indicator: str, org_unit: str, period: str) -> float | None:
+    return a.run(Query.parse([indicator], [org_unit], [period]))[0].value
+
+
+values = st.lists(st.integers(0, 10**7), min_size=len(ALL_COUNTIES), max_size=len(ALL_COUNTIES))
+
+
+@settings_
+@given(values)
+def test_sum_over_org_units_equals_sum_of_leaves(tmp_path: Path, vs: list[int]) -> None:
+    a = analytics(tmp_path, [("bs_5g", k, "2025-06", v) for k, v in zip(ALL_COUNTIES, vs, strict=True)])
+    assert one(a, "bs_5g", NATION, "2025-06") == sum(vs)
+    for p in PROVINCES:
+        leaves = [v for k, v in zip(ALL_COUNTIES, vs, strict=True) if k.startswith(p[:2])]
+        assert one(a, "bs_5g", p, "2025-06") == sum(leaves)
+
+
+@settings_
+@given(values, st.integers(0, 10**7))
+def test_reported_figure_wins_over_the_sum_of_parts(tmp_path: Path, vs: list[int], own: int) -> None:
+    city = CITIES["110000"][0]
+    rows = [("bs_5g", k, "2025-06", v) for k, v in zip(ALL_COUNTIES, vs, strict=True)]
+    a = analytics(tmp_path, rows + [("bs_5g", city, "2025-06", own)])
+    other = sum(v for k, v in zip(ALL_COUNTIES, vs, strict=True) if k.startswith("11") and not k.startswith(city[:4]))
+    assert one(a, "bs_5g", city, "2025-06") == own
+    assert one(a, "bs_5g", "110000", "2025-06") == own + other
+
+
+@settings_
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 10**7)), min_size=len(ALL_COUNTIES),
+                max_size=len(ALL_COUNTIES)))
+def test_derived_is_ratio_of_sums_not_average_of_ratios(tmp_path: Path, pairs: list[tuple[int, int]]) -> None:
+    rows = [("bs_5g", k, "2025-06", b) for k, (b, _) in zip(ALL_COUNTIES, pairs, strict=True)]
+    rows += [("population", k, "2024", p) for k, (_, p) in zip(ALL_COUNTIES, pairs, strict=True)]
+    a = analytics(tmp_path, rows)
+    fig = a.run(Query.parse(["bs_5g_per_10k"], [NATION], ["2025-06"]))[0]
+    total_b, total_p = sum(b for b, _ in pairs), sum(p for _, p in pairs)
+    assert (fig.numerator, fig.denominator) == (total_b, total_p)
+    assert fig.value == pytest.approx(total_b / total_p * 10_000, rel=1e-12)
+
+
+def test_average_of_ratios_would_be_wrong(tmp_path: Path) -> None:
+    """A concrete case where the mean of ratios differs: the engine must give the ratio of sums."""
+    pairs = [(100, 1_000)] + [(1, 1_000_000)] * (len(ALL_COUNTIES) - 1)
+    rows = [("bs_5g", k, "2025-06", b) for k, (b, _) in zip(ALL_COUNTIES, pairs, strict=True)]
+    rows += [("population", k, "2024", p) for k, (_, p) in zip(ALL_COUNTIES, pairs, strict=True)]
+    value = one(analytics(tmp_path, rows), "bs_5g_per_10k", NATION, "2025-06")
+    mean_of_ratios = sum(b / p * 10_000 for b, p in pairs) / len(pairs)
+    assert value == pytest.approx(107 / 7_001_000 * 10_000)
+    assert not math.isclose(value or 0, mean_of_ratios)
+
+
+@settings_
+@given(st.lists(st.integers(0, 10**6), min_size=12, max_size=12))
+def test_stock_quarter_and_year_take_the_last_month(tmp_path: Path, monthly: list[int]) -> None:
+    k = ALL_COUNTIES[0]
+    a = analytics(tmp_path, [("bs_5g", k, f"2025-{m:02d}", v) for m, v in enumerate(monthly, 1)])
+    for q in range(1, 5):
+        assert one(a, "bs_5g", k, f"2025Q{q}") == monthly[q * 3 - 1]
+    assert one(a, "bs_5g", k, "2025") == monthly[11]
+
+
+@settings_
+@given(st.lists(st.integers(0, 10**6), min_size=12, max_size=12))
+def test_year_to_date_flows_convert_to_months_and_quarters(tmp_path: Path, own: list[int]) -> None:
+    k = ALL_COUNTIES[0]
+    ytd = list(itertools.accumulate(own))
+    a = analytics(tmp_path, [("bs_5g_new", k, f"2025-{m:02d}", v) for m, v in enumerate(ytd, 1)])
+    for m in range(1, 13):
+        assert one(a, "bs_5g_new", k, f"2025-{m:02d}") == own[m - 1]  # January resets: YTD(Jan) is its own flow
+    for q in range(1, 5):
+        assert one(a, "bs_5g_new", k, f"2025Q{q}") == sum(own[q * 3 - 3:q * 3])
+    assert one(a, "bs_5g_new", k, "2025") == ytd[-1]
+
+
+def test_a_missing_month_leaves_a_ytd_month_unknown(tmp_path: Path) -> None:
+    k = ALL_COUNTIES[0]
+    a = analytics(tmp_path, [("bs_5g_new", k, "2025-01", 5), ("bs_5g_new", k, "2025-03", 9)])
+    assert one(a, "bs_5g_new", k, "2025-03") is None
+    assert one(a, "bs_5g_new", k, "2025-01") == 5
+
+
+@settings_
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 10**6), st.integers(0, 10**6)),
+                min_size=len(ALL_COUNTIES), max_size=len(ALL_COUNTIES)))
+def test_total_is_the_sum_of_operator_parts(tmp_path: Path, parts: list[tuple[int, int, int]]) -> None:
+    rows, disagg = [], {}
+    for k, triple in zip(ALL_COUNTIES, parts, strict=True):
+        for op, v in zip(("cmcc", "ctcc", "cucc"), triple, strict=True):
+            disagg[len(rows)] = f"operator={op}"
+            rows.append(("users_5g_mobile_phone", k, "2025-06", v))
+    a = analytics(tmp_path, rows, disagg)
+    assert one(a, "users_5g_mobile_phone", NATION, "2025-06") == sum(map(sum, parts))
+    cmcc = a.run(Query.parse(["users_5g_mobile_phone"], [NATION], ["2025-06"], "operator=cmcc"))[0]
+    assert cmcc.value == sum(p[0] for p in parts)
+
+
+def test_a_sum_over_some_parts_is_not_a_total(tmp_path: Path) -> None:
+    rows = [("bs_5g", k, "2025-06", 1) for k in ALL_COUNTIES[1:]]
+    a = analytics(tmp_path, rows)
+    assert one(a, "bs_5g", "110000", "2025-06") is None
+    assert one(a, "bs_5g", "120000", "2025-06") == 4
+    partial = a.run(Query((("bs_5g",)), ("110000",), (Period(2025, "month", 6),), allow_incomplete=True))[0]
+    assert partial.value == 3 and partial.incomplete
+
+
+def test_lower_bound_inputs_flag_the_ratio(tmp_path: Path) -> None:
+    rows = [("bs_5g", NATION, "2025-06", 100), ("population", NATION, "2024", 1000)]
+    a = analytics(tmp_path, rows, qualifiers={0: "lower_bound"})
+    fig = a.run(Query.parse(["bs_5g_per_10k"], [NATION], ["2025-06"]))[0]
+    assert fig.lower_bound and fig.value == 1000
+
+
+def test_population_vintage_is_the_previous_year_end(tmp_path: Path) -> None:
+    rows = [("bs_5g", NATION, "2025-12", 100), ("bs_5g", NATION, "2026-01", 100),
+            ("population", NATION, "2024", 1000), ("population", NATION, "2025", 2000)]
+    a = analytics(tmp_path, rows)
+    assert one(a, "bs_5g_per_10k", NATION, "2025-12") == 1000  # December 2025 still uses end-2024
+    assert one(a, "bs_5g_per_10k", NATION, "2025") == 1000  # the year agrees with its December
+    assert one(a, "bs_5g_per_10k", NATION, "2026-01") == 500
+    b = Analytics(a.path, CATALOG, TREE, vintage="period_year_end")
+    assert b.run(Query.parse(["bs_5g_per_10k"], [NATION], ["2025-12"]))[0].value == 500

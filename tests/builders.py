@@ -1,0 +1,46 @@
+"""Builders of test data: one place that makes stores, platforms and import files."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from yangfan.context import Yangfan
+from yangfan.settings import Settings
+
+IMPORT_COLUMNS = ["indicator", "org_unit", "period", "value", "unit", "disaggregation", "qualifier", "source_url"]
+
+
+def platform(data_dir: Path, database_url: str | None = None) -> Yangfan:
+    """A platform on its own data directory (and store URL), schema created."""
+    y = Yangfan(Settings(data_dir=data_dir, database_url=database_url))
+    y.init()
+    return y
+
+
+def demo_platform(data_dir: Path, database_url: str | None = None) -> Yangfan:
+    """A platform loaded with the real published history and its analytics built."""
+    y = platform(data_dir, database_url)
+    y.load_history()
+    y.rebuild()
+    return y
+
+
+def write_import(path: Path, rows: list[dict[str, str]]) -> Path:
+    """A CSV import file with the given rows (missing columns left empty)."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, IMPORT_COLUMNS)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k, "") for k in IMPORT_COLUMNS})
+    return path
+
+
+def good_rows() -> list[dict[str, str]]:
+    """Three valid rows for Guangdong and Shenzhen."""
+    return [
+        {"indicator": "bs_5g", "org_unit": "440000", "period": "2025-06", "value": "35.2", "unit": "万个"},
+        {"indicator": "bs_5g", "org_unit": "440300", "period": "2025-06", "value": "8.1", "unit": "万个"},
+        {"indicator": "users_5g_mobile_phone", "org_unit": "440000", "period": "2025-06", "value": "11000",
+         "unit": "万户"},
+    ]
