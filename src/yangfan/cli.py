@@ -133,6 +133,23 @@ def query(
 
 
 @app.command()
+def trace(
+    indicator: Annotated[str, typer.Option("--indicator", "-i")],
+    org_unit: Annotated[str, typer.Option("--org-unit", "-o")],
+    period: Annotated[str, typer.Option("--period", "-p")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Where a figure comes from: every input value, its origin and its source. / 数据溯源。"""
+    y = _yangfan()
+    figure = y.query(Query.parse([indicator], [org_unit], [period]))[0]
+    rows = [{"indicator": c.indicator, "org_unit": c.org_unit, "period": c.period, "value": c.value,
+             "origin": c.origin, "value_id": c.value_id, "lower_bound": c.lower_bound, "approx": c.approx,
+             "scope": c.scope, "source": c.source_url} for c in figure.inputs]
+    typer.echo(render(rows, fmt, ["indicator", "org_unit", "period", "value", "origin", "value_id", "source"],
+                      title=f"{indicator} {org_unit} {period} = {figure.value}"))
+
+
+@app.command()
 def progress(
     plan: Annotated[str | None, typer.Option(help="sailing-2024, sailing-2021 or ict-fyp14")] = "sailing-2024",
     org_unit: Annotated[list[str] | None, typer.Option("--org-unit", "-o")] = None,
@@ -143,6 +160,15 @@ def progress(
     rows = [progress_record(p, y.catalog, y.tree) for p in y.progress(plan or None, org_unit or None)]
     typer.echo(render(rows, fmt, ["target", "name_zh", "org_unit_name", "period", "display_value", "comparator",
                                   "target_value", "deadline", "status_zh", "met_at", "notes"]))
+
+
+@app.command()
+def docs(out: Annotated[Path, typer.Option(help="where to write the reference")] = Path("docs/indicators.md")) -> None:
+    """Regenerate the indicator and target reference from the catalog. / 生成指标说明文档。"""
+    from yangfan.catalog.reference import indicator_reference
+
+    out.write_text(indicator_reference(_yangfan().catalog), encoding="utf-8")
+    err.print(f"wrote {out}")
 
 
 @app.command()
