@@ -63,6 +63,10 @@ class _RowChecker:
             i = exc.issues[0]
             self.problem(n, "period", i.code, i.message_zh, i.message_en)
             period, ok = None, False
+        if period is not None and ok and not self.tree.get(get["org_unit"]).valid_on(period.end_month.start):
+            self.problem(n, "org_unit", "row.org_unit_validity", f"组织单元 {get['org_unit']} 在 {period} 不存在（已撤销或尚未设立）",
+                         f"org unit {get['org_unit']} did not exist in {period} (abolished or not yet created)")
+            ok = False
         if ind is not None and period is not None and period.type != ind.period_type:
             self.problem(n, "period", "row.period_type",
                          f"{ind.code} 按{ind.period_type}报送，不能使用期间 {period}",
