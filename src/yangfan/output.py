@@ -6,14 +6,14 @@ import csv
 import io
 import json
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     """Output formats of every listing command."""
 
     table = "table"

@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -52,7 +53,7 @@ def export_sources(store: Engine) -> pa.Table:
     """Sources, so that every figure can name where it comes from without touching the store."""
     with store.connect() as conn:
         rows = conn.execute(text("SELECT id, kind, coalesce(url, ''), title FROM source")).all()
-    cols = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+    cols: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
     return pa.table({"id": pa.array(cols[0], pa.int64()), "kind": pa.array(cols[1], pa.string()),
                      "url": pa.array(cols[2], pa.string()), "title": pa.array(cols[3], pa.string())})
 
@@ -78,7 +79,8 @@ SELECT s.* FROM (
     SELECT c.indicator, {parent} AS org_unit, c.period, c.disagg, sum(c.value) AS value,
            bool_or(c.lower_bound) AS lower_bound, bool_or(c.approx) AS approx,
            'sum' AS origin, count(*)::INTEGER AS n_parts, any_value(x.n) AS n_expected,
-           count(*) < any_value(x.n) OR bool_or(c.incomplete) AS incomplete, min(c.scope) AS scope, NULL::BIGINT AS value_id, NULL::BIGINT AS source_id
+           count(*) < any_value(x.n) OR bool_or(c.incomplete) AS incomplete, min(c.scope) AS scope,
+           NULL::BIGINT AS value_id, NULL::BIGINT AS source_id
     FROM cube c JOIN {link} JOIN summable USING (indicator) JOIN {expected} x ON x.code = {parent}
     WHERE {where}
     GROUP BY c.indicator, {parent}, c.period, c.disagg

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
 
+from yangfan.analytics.timerules import AnnualLookup, Rule, rule_for
 from yangfan.catalog import Catalog, Indicator
 from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import OrgUnitTree
 from yangfan.geo.periods import Period, parse_period
-from yangfan.analytics.timerules import AnnualLookup, Term, rule_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,11 @@ class Figure:
         return round(self.value / self.indicator.display_divisor, self.indicator.decimals)
 
 
+def _cell(r: tuple[Any, ...]) -> Cell:
+    """A cell from a row of the cell queries below (same column order as ``Cell``)."""
+    return Cell(r[0], r[1], r[2], float(r[3]), r[4], bool(r[5]), bool(r[6]), bool(r[7]), r[8], r[9], r[10] or None)
+
+
 def _combine(cells: Sequence[tuple[int, Cell]]) -> tuple[float, bool, bool, bool]:
     """Signed sum of cells with honest flags: a subtracted lower bound makes the result approximate."""
     total = sum(sign * c.value for sign, c in cells)
@@ -130,7 +136,7 @@ class Analytics:
                LEFT JOIN sources s ON s.id = c.source_id
                WHERE c.indicator IN (SELECT DISTINCT indicator FROM want)
                  AND c.period IN (SELECT DISTINCT period FROM want) AND c.disagg = ?""", [disagg]).fetchall()
-        return {(r[0], r[1], r[2]): Cell(*r[:10], r[10] or None) for r in rows}
+        return {(r[0], r[1], r[2]): _cell(r) for r in rows}
 
     def annual(self, indicators: set[str], org_units: set[str], disagg: str) -> dict[tuple[str, str], list[Cell]]:
         """Every year of annual indicators at these org units, newest first."""
@@ -145,7 +151,7 @@ class Analytics:
                ORDER BY c.period DESC""", [sorted(indicators), sorted(org_units), disagg]).fetchall()
         out: dict[tuple[str, str], list[Cell]] = {}
         for r in rows:
-            out.setdefault((r[0], r[1]), []).append(Cell(*r[:10], r[10] or None))
+            out.setdefault((r[0], r[1]), []).append(_cell(r))
         return out
 
     def run(self, q: Query) -> list[Figure]:
@@ -175,7 +181,7 @@ class Analytics:
                     out.append(self._figure(ind, ou, p, plans[(ind.code, p)], cells, annual, q.allow_incomplete))
         return out
 
-    def _resolve(self, code: str, ou: str, rule: object, cells: dict[tuple[str, str, str], Cell],
+    def _resolve(self, code: str, ou: str, rule: Rule, cells: dict[tuple[str, str, str], Cell],
                  annual: dict[tuple[str, str], list[Cell]], allow_incomplete: bool) -> list[tuple[int, Cell]] | None:
         if rule is None:
             return None
@@ -185,18 +191,18 @@ class Analytics:
                     return [(1, c)]
             return None
         found = []
-        for t in rule:  # type: ignore[attr-defined]
-            assert isinstance(t, Term)
-            c = cells.get((t.indicator, ou, t.period))
-            if c is None or (c.incomplete and not allow_incomplete):
+        for t in rule:
+            cell = cells.get((t.indicator, ou, t.period))
+            if cell is None or (cell.incomplete and not allow_incomplete):
                 return None
-            found.append((t.sign, c))
+            found.append((t.sign, cell))
         return found
 
-    def _figure(self, ind: Indicator, ou: str, p: Period, rules: dict[str, object],
+    def _figure(self, ind: Indicator, ou: str, p: Period, rules: Mapping[str, Rule],
                 cells: dict[tuple[str, str, str], Cell], annual: dict[tuple[str, str], list[Cell]],
                 allow_incomplete: bool) -> Figure:
-        resolved = {code: self._resolve(code, ou, rule, cells, annual, allow_incomplete) for code, rule in rules.items()}
+        resolved = {code: self._resolve(code, ou, rule, cells, annual, allow_incomplete)
+                    for code, rule in rules.items()}
         if ind.kind == "raw":
             terms = resolved[ind.code]
             if terms is None:

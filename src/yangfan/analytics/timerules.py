@@ -43,7 +43,8 @@ def _native_parts(ind: Indicator, period: Period) -> list[Period]:
     if ind.period_type == "month":
         return period.months()
     if ind.period_type == "quarter":
-        return [Period(period.year, "quarter", q) for q in range((period.first_month + 2) // 3, period.last_month // 3 + 1)]
+        quarters = range((period.first_month + 2) // 3, period.last_month // 3 + 1)
+        return [Period(period.year, "quarter", q) for q in quarters]
     return [Period(period.year, "year")]
 
 

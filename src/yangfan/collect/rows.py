@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
-from yangfan.catalog import Catalog
+from yangfan.catalog import Catalog, Indicator
 from yangfan.errors import Issue, Location, YangfanError
 from yangfan.geo.orgunits import OrgUnitTree
-from yangfan.geo.periods import parse_period
+from yangfan.geo.periods import Period, parse_period
 from yangfan.store.values import QUALIFIERS, NewValue
 
 REQUIRED = ("indicator", "org_unit", "period", "value")
@@ -37,55 +38,62 @@ class _RowChecker:
         self.issues.append(Issue(code, zh, en, Location(file=self.file, row=row, field=fld)))
 
     def check(self, n: int, raw: Mapping[str, str | None]) -> NewValue | None:
+        """The row as a data value, or None after recording its problems."""
         get = {k: (v or "").strip() for k, v in raw.items() if k is not None}
         missing = [f for f in REQUIRED if not get.get(f)]
         for f in missing:
             self.problem(n, f, "row.missing", "缺少必填字段", "required field is empty")
         if missing:
             return None
-        ind = self.catalog.indicators.get(get["indicator"])
-        ok = True
-        if ind is None:
-            self.problem(n, "indicator", "row.indicator", f"未知指标“{get['indicator']}”",
-                         f"unknown indicator '{get['indicator']}'")
-            ok = False
-        elif ind.kind == "derived":
-            self.problem(n, "indicator", "row.derived", f"{ind.code} 是派生指标，由分子分母计算，不能直接报送",
-                         f"{ind.code} is derived from its numerator and denominator and cannot be reported")
-            ok = False
-        if get["org_unit"] not in self.tree:
-            self.problem(n, "org_unit", "row.org_unit", f"未知的组织单元代码“{get['org_unit']}”",
-                         f"unknown org unit code '{get['org_unit']}'")
-            ok = False
-        try:
-            period = parse_period(get["period"])
-        except YangfanError as exc:
-            i = exc.issues[0]
-            self.problem(n, "period", i.code, i.message_zh, i.message_en)
-            period, ok = None, False
-        if period is not None and ok and not self.tree.get(get["org_unit"]).valid_on(period.end_month.start):
-            self.problem(n, "org_unit", "row.org_unit_validity", f"组织单元 {get['org_unit']} 在 {period} 不存在（已撤销或尚未设立）",
-                         f"org unit {get['org_unit']} did not exist in {period} (abolished or not yet created)")
-            ok = False
-        if ind is not None and period is not None and period.type != ind.period_type:
-            self.problem(n, "period", "row.period_type",
-                         f"{ind.code} 按{ind.period_type}报送，不能使用期间 {period}",
-                         f"{ind.code} is reported per {ind.period_type}, not for period {period}")
-            ok = False
+        ind, period = self._key(n, get)
         qualifier = get.get("qualifier") or "exact"
         if qualifier not in QUALIFIERS:
             self.problem(n, "qualifier", "row.qualifier", f"限定词“{qualifier}”无效，应为 {'/'.join(QUALIFIERS)}",
                          f"qualifier '{qualifier}' is not one of {', '.join(QUALIFIERS)}")
-            ok = False
         value = self._number(n, get["value"])
         factor = self._factor(n, get.get("unit", ""), ind.unit if ind else None)
-        if not ok or value is None or factor is None or ind is None:
+        if ind is None or period is None or value is None or factor is None or qualifier not in QUALIFIERS:
             return None
         return NewValue(
             indicator=ind.code, org_unit=get["org_unit"], period=str(period), value=float(value * factor),
-            disaggregation=get.get("disaggregation", ""), qualifier=qualifier,  # type: ignore[arg-type]
+            disaggregation=get.get("disaggregation", ""), qualifier=qualifier,
             scope=get.get("scope", ""), priority=int(get.get("priority") or 0),
             source_url=get.get("source_url") or None, source_row=n, note=get.get("note", ""))
+
+    def _key(self, n: int, get: dict[str, str]) -> tuple[Indicator | None, Period | None]:
+        """Indicator, org unit and period of a row, each checked and checked against the others."""
+        ind = self._indicator(n, get["indicator"])
+        known_unit = get["org_unit"] in self.tree
+        if not known_unit:
+            self.problem(n, "org_unit", "row.org_unit", f"未知的组织单元代码“{get['org_unit']}”",
+                         f"unknown org unit code '{get['org_unit']}'")
+        try:
+            period: Period | None = parse_period(get["period"])
+        except YangfanError as exc:
+            i = exc.issues[0]
+            self.problem(n, "period", i.code, i.message_zh, i.message_en)
+            return ind, None
+        assert period is not None
+        if known_unit and not self.tree.get(get["org_unit"]).valid_on(period.end_month.start):
+            self.problem(n, "org_unit", "row.org_unit_validity",
+                         f"组织单元 {get['org_unit']} 在 {period} 不存在（已撤销或尚未设立）",
+                         f"org unit {get['org_unit']} did not exist in {period} (abolished or not yet created)")
+            return ind, None
+        if ind is not None and period.type != ind.period_type:
+            self.problem(n, "period", "row.period_type", f"{ind.code} 按{ind.period_type}报送，不能使用期间 {period}",
+                         f"{ind.code} is reported per {ind.period_type}, not for period {period}")
+            return ind, None
+        return ind, period if known_unit else None
+
+    def _indicator(self, n: int, code: str) -> Indicator | None:
+        ind = self.catalog.indicators.get(code)
+        if ind is None:
+            self.problem(n, "indicator", "row.indicator", f"未知指标“{code}”", f"unknown indicator '{code}'")
+        elif ind.kind == "derived":
+            self.problem(n, "indicator", "row.derived", f"{ind.code} 是派生指标，由分子分母计算，不能直接报送",
+                         f"{ind.code} is derived from its numerator and denominator and cannot be reported")
+            return None
+        return ind
 
     def _number(self, n: int, text: str) -> Decimal | None:
         try:
@@ -122,7 +130,7 @@ def validate_rows(rows: Iterable[Mapping[str, str | None]], catalog: Catalog, tr
         v = checker.check(n, raw)
         if v is None:
             continue
-        v = NewValue(**{**_fields(v), "source_kind": source_kind, "source_title": source_title})
+        v = replace(v, source_kind=source_kind, source_title=source_title)
         dup = seen.get((*v.key, v.source_key))
         if dup is not None:
             checker.problem(n, "period", "row.duplicate", f"与第 {dup} 行重复（同一指标、单元、期间、分组和来源）",
@@ -134,6 +142,3 @@ def validate_rows(rows: Iterable[Mapping[str, str | None]], catalog: Catalog, tr
         raise YangfanError(checker.issues)
     return out
 
-
-def _fields(v: NewValue) -> dict[str, object]:
-    return {f: getattr(v, f) for f in NewValue.__slots__}  # type: ignore[attr-defined]

@@ -14,7 +14,14 @@ from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import OrgUnitTree
 from yangfan.geo.periods import parse_period
 from yangfan.store.models import (
-    DataValueRow, GroupMemberRow, ImportBatchRow, IndicatorRow, OrgUnitRow, PeriodRow, SourceRow, TargetRow,
+    DataValueRow,
+    GroupMemberRow,
+    ImportBatchRow,
+    IndicatorRow,
+    OrgUnitRow,
+    PeriodRow,
+    SourceRow,
+    TargetRow,
 )
 from yangfan.store.values import QUALIFIERS, NewValue, Status
 
@@ -36,8 +43,8 @@ def sync_reference(session: Session, catalog: Catalog, tree: OrgUnitTree) -> Non
     ]
     if new_rows:
         session.bulk_insert_mappings(OrgUnitRow.__mapper__, new_rows)
-    members = set(session.execute(select(GroupMemberRow.group_code, GroupMemberRow.member_code)).all())
-    members = {(g, m) for g, m in members}
+    rows = session.execute(select(GroupMemberRow.group_code, GroupMemberRow.member_code)).all()
+    members = {(g, m) for g, m in rows}
     for g, m in tree.group_memberships():
         if (g, m) not in members:
             session.add(GroupMemberRow(group_code=g, member_code=m))
@@ -136,7 +143,7 @@ def _current_rows(session: Session, values: Sequence[NewValue]) -> dict[tuple[st
 
 
 def _rank(row: DataValueRow) -> tuple[int, int, int]:
-    return (-row.priority, QUALIFIERS.index(row.qualifier), -row.id)  # type: ignore[arg-type]
+    return (-row.priority, QUALIFIERS.index(row.qualifier), -row.id)
 
 
 def elect_preferred(session: Session, keys: set[tuple[str, str, str, str]]) -> None:
@@ -166,7 +173,7 @@ def set_status(session: Session, value_ids: Iterable[int], status: Status) -> in
     """Move data values to a new workflow status; returns how many changed."""
     ids = list(value_ids)
     result = session.execute(update(DataValueRow).where(DataValueRow.id.in_(ids)).values(status=status))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def history(session: Session, indicator: str, org_unit: str, period: str) -> list[DataValueRow]:
