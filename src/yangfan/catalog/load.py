@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -15,6 +16,7 @@ from yangfan.errors import Issue, Location, YangfanError, raise_if_errors
 from yangfan.geo.periods import parse_period
 
 DATA = Path(__file__).parent / "data"
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -134,15 +136,19 @@ def _entry_name(raw: Any, i: int) -> str:
     return f"entry {i + 1} ({code})" if code else f"entry {i + 1}"
 
 
-def _parse_indicators(path: Path, issues: list[Issue]) -> dict[str, Indicator]:
-    out: dict[str, Indicator] = {}
-    for i, raw in enumerate(_read_yaml(path) or []):
+def _entries(raws: list[Any], model: type[M], file: str, issues: list[Issue]) -> Iterator[tuple[str, M]]:
+    """Each entry of a list that parses, with its name; the others become issues."""
+    for i, raw in enumerate(raws):
         entry = _entry_name(raw, i)
         try:
-            m = IndicatorIn.model_validate(raw)
+            yield entry, model.model_validate(raw)
         except ValidationError as exc:
-            issues.extend(_pydantic_issues(exc, path.name, entry))
-            continue
+            issues.extend(_pydantic_issues(exc, file, entry))
+
+
+def _parse_indicators(path: Path, issues: list[Issue]) -> dict[str, Indicator]:
+    out: dict[str, Indicator] = {}
+    for entry, m in _entries(_read_yaml(path) or [], IndicatorIn, path.name, issues):
         if m.code in out:
             issues.append(Issue("catalog.duplicate", f"指标代码重复：{m.code}", f"duplicate indicator code {m.code}",
                                 Location(file=path.name, entry=entry, field="code")))
@@ -182,13 +188,7 @@ def _parse_plan(path: Path, indicators: dict[str, Indicator], issues: list[Issue
     plan = Plan(p.code, p.title_zh, p.title_en, parse_period(p.issued), p.issuer_zh,
                 parse_period(p.baseline_period), p.status_thresholds["on_track"], p.status_thresholds["behind"])
     targets = []
-    for i, raw in enumerate(doc.get("targets") or []):
-        entry = _entry_name(raw, i)
-        try:
-            t = TargetIn.model_validate(raw)
-        except ValidationError as exc:
-            issues.extend(_pydantic_issues(exc, path.name, entry))
-            continue
+    for entry, t in _entries(doc.get("targets") or [], TargetIn, path.name, issues):
         if t.indicator not in indicators:
             issues.append(Issue("catalog.target_indicator", f"目标引用了未知指标 {t.indicator}",
                                 f"target refers to unknown indicator {t.indicator}",
