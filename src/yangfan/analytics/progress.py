@@ -79,7 +79,7 @@ def _pace(series: list[Figure], latest: Figure) -> float | None:
     return (latest.value - ref.value) / ref.period.months_until(latest.period)
 
 
-def _notes(series: list[Figure], latest: Figure, as_of: Period) -> list[str]:
+def _notes(latest: Figure, baseline: Figure | None, as_of: Period) -> list[str]:
     notes = []
     if latest.lower_bound:
         notes.append("最新值为下限（超/突破） / latest value is a lower bound")
@@ -88,9 +88,10 @@ def _notes(series: list[Figure], latest: Figure, as_of: Period) -> list[str]:
     age = latest.period.months_until(as_of)
     if age >= STALE_MONTHS:
         notes.append(f"最新值已滞后 {age} 个月 / latest value is {age} months old")
-    scopes = {f.scope for f in series if f.scope}
-    if len(scopes) > 1:
-        notes.append("2024年起口径含中国广电，跨年比较需注意 / scope includes China Broadcasting from 2024")
+    if baseline is not None and baseline.scope != latest.scope:
+        notes.append(f"基期与最新值口径不同（{baseline.scope} → {latest.scope}；2024年起含中国广电） / "
+                     f"baseline and latest differ in scope ({baseline.scope} → {latest.scope}; "
+                     "China Broadcasting included from 2024)")
     return notes
 
 
@@ -109,13 +110,13 @@ def assess(a: Analytics, plan: Plan, target: Target, org_unit: str, as_of: Perio
         return Progress(target, org_unit, "tracked" if target.comparator == "track" else "no_data")
     latest = series[-1]
     baseline = _at_or_before(series, plan.baseline_period)
-    notes = _notes(series, latest, as_of)
+    notes = _notes(latest, baseline, as_of)
     if target.comparator == "track" or target.value is None:
         return Progress(target, org_unit, "tracked", latest, baseline, notes=tuple(notes))
     met_at = _met_at(target, series)
     assert latest.value is not None
     gap = target.value - latest.value
-    if target.deadline is not None and target.deadline.end_month < as_of.end_month:
+    if target.deadline is not None and target.deadline.end_month <= as_of.end_month:
         return _ended(target, org_unit, series, latest, baseline, met_at, notes)
     if target.is_met(latest.value):
         return Progress(target, org_unit, "met", latest, baseline, None, met_at, gap, notes=tuple(notes))

@@ -1,0 +1,104 @@
+"""View model of the cockpit (驾驶舱): rows of targets with value, bar, status, trend and sources."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from yangfan.analytics.progress import STATUS_EN, Progress
+from yangfan.analytics.query import Query
+from yangfan.context import Yangfan
+from yangfan.geo.orgunits import NATION
+from yangfan.web.i18n import Lang, unit_text
+
+
+def _num(x: float, decimals: int) -> str:
+    return f"{x:,.{decimals}f}"
+
+
+@dataclass(frozen=True, slots=True)
+class CockpitRow:
+    """One target as the cockpit shows it."""
+
+    code: str
+    indicator: str
+    name: str
+    target_text: str
+    latest_text: str
+    period: str
+    share: float | None
+    status: str
+    status_text: str
+    deadline: str
+    sources: list[str]
+    notes: list[str]
+    lower_bound: bool
+    at_deadline_text: str
+    met_at: str
+    trend: list[list[Any]]
+
+
+def _target_text(y: Yangfan, p: Progress, lang: Lang) -> str:
+    ind = y.catalog.indicators[p.target.indicator]
+    if p.target.value is None:
+        return "—"
+    divisor, unit_zh, unit_en = ind.display_divisor, ind.display_unit, ind.display.unit_en if ind.display else ""
+    if p.target.value >= 1e8 and ind.unit in ("个", "户"):  # 1亿, not 10,000万
+        divisor, unit_zh, unit_en = 1e8, "亿" + ind.unit, "100 million"
+    value = p.target.value / divisor
+    comparator = {"超": "超" if lang == "zh" else ">", "达": "达" if lang == "zh" else "≥"}[p.target.comparator]
+    return f"{comparator} {value:,.{0 if value == int(value) else 1}f} {unit_text(unit_zh, unit_en, lang)}".strip()
+
+
+def _value_text(y: Yangfan, code: str, value: float | None, lang: Lang) -> str:
+    if value is None:
+        return "—"
+    ind = y.catalog.indicators[code]
+    unit = unit_text(ind.display_unit, ind.display.unit_en if ind.display else "", lang)
+    return f"{_num(value / ind.display_divisor, ind.decimals)} {unit}".strip()
+
+
+def _at_deadline(y: Yangfan, p: Progress, lang: Lang) -> str:
+    """The value the target was judged on, with its period when that is not the deadline itself."""
+    f = p.deadline_value
+    if f is None:
+        return "—"
+    text = _value_text(y, p.target.indicator, f.value, lang)
+    return text if p.target.deadline and f.period == p.target.deadline else f"{text}（{f.period}）"
+
+
+def _trend(y: Yangfan, indicator: str) -> list[list[Any]]:
+    periods = y.analytics.series(indicator, NATION)
+    if len(periods) < 2:
+        return []
+    ind = y.catalog.indicators[indicator]
+    figures = y.query(Query((indicator,), (NATION,), tuple(periods)))
+    return [[f.period.code, round(f.value / ind.display_divisor, ind.decimals + 1)]
+            for f in figures if f.value is not None]
+
+
+def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
+    """The plan's targets at the nation, in catalog order."""
+    rows = []
+    for p in y.progress(plan, [NATION]):
+        ind = y.catalog.indicators[p.target.indicator]
+        latest = p.latest
+        rows.append(CockpitRow(
+            code=p.target.code,
+            indicator=ind.code,
+            name=ind.name_zh if lang == "zh" else ind.name_en,
+            target_text=_target_text(y, p, lang),
+            latest_text=_value_text(y, ind.code, latest.value if latest else None, lang),
+            period=latest.period.code if latest else "",
+            share=p.share_of_target,
+            status=p.status,
+            status_text=p.status_zh if lang == "zh" else STATUS_EN[p.status],
+            deadline=p.target.deadline.code if p.target.deadline else "",
+            sources=latest.sources if latest else [],
+            notes=[n.split(" / ")[0 if lang == "zh" else -1] for n in p.notes],
+            lower_bound=bool(latest and latest.lower_bound),
+            at_deadline_text=_at_deadline(y, p, lang),
+            met_at=p.met_at.code if p.met_at else "",
+            trend=_trend(y, ind.code) if latest else [],
+        ))
+    return rows
