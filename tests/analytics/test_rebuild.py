@@ -26,3 +26,11 @@ def test_rebuild_is_atomic_and_repeatable(tmp_path: Path) -> None:
     stats = y.rebuild()
     assert stats["facts"] > 400 and not (tmp_path / "analytics.building").exists()
     assert y.query(Query.parse(["bs_5g"], ["100000"], ["2024-12"]))[0].value == before == 4_251_000
+
+
+def test_an_empty_store_builds_an_empty_cube(tmp_path: Path, store_url: str) -> None:
+    from tests.builders import platform
+
+    y = platform(tmp_path, store_url)
+    assert y.rebuild()["cube"] == 0
+    assert y.query(Query.parse(["bs_5g_per_10k"], ["100000"], ["2025-12"]))[0].value is None
