@@ -144,7 +144,7 @@ def trace(
     figure = y.query(Query.parse([indicator], [org_unit], [period]))[0]
     rows = [{"indicator": c.indicator, "org_unit": c.org_unit, "period": c.period, "value": c.value,
              "origin": c.origin, "value_id": c.value_id, "lower_bound": c.lower_bound, "approx": c.approx,
-             "scope": c.scope, "source": c.source_url} for c in figure.inputs]
+             "scope": c.scope, "source": c.source_url} for c in y.analytics.inputs(figure)]
     typer.echo(render(rows, fmt, ["indicator", "org_unit", "period", "value", "origin", "value_id", "source"],
                       title=f"{indicator} {org_unit} {period} = {figure.value}"))
 

@@ -35,7 +35,7 @@ def figure_record(f: Figure, tree: OrgUnitTree) -> dict[str, Any]:
         "approx": f.approx,
         "incomplete": f.incomplete,
         "scope": f.scope,
-        "sources": f.sources,
+        "sources": list(f.sources),
     }
 
 
@@ -70,7 +70,7 @@ def progress_record(p: Progress, catalog: Catalog, tree: OrgUnitTree) -> dict[st
         "status_zh": p.status_zh,
         "status_en": STATUS_EN[p.status],
         "lower_bound": latest.lower_bound if latest else False,
-        "sources": latest.sources if latest else [],
+        "sources": list(latest.sources) if latest else [],
         "notes": list(p.notes),
         "clause": f"{p.target.clause.section}：{p.target.clause.quote}",
     }

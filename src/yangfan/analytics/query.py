@@ -1,17 +1,24 @@
-"""Queries over the analytics table: the one function every face (CLI, API, pages) calls for figures."""
+"""Queries over the analytics table: the one function every face (CLI, API, pages) calls for figures.
+
+A query is planned in Python (which stored cells make each figure, by the time rules) and
+computed in one DuckDB statement: the cells are summed per figure and side (numerator,
+denominator), a figure whose cells are not all there gets no value, and a derived figure is
+the ratio of its two sums.
+"""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import pyarrow as pa
 
-from yangfan.analytics.timerules import AnnualLookup, Rule, rule_for
+from yangfan.analytics.timerules import AnnualLookup, rule_for
 from yangfan.catalog import Catalog, Indicator
 from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import OrgUnitTree
@@ -44,6 +51,7 @@ class Cell:
     org_unit: str
     period: str
     value: float
+    sign: int
     origin: str
     lower_bound: bool
     approx: bool
@@ -53,9 +61,12 @@ class Cell:
     source_url: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class Figure:
-    """A computed figure with what it was computed from."""
+class Figure(NamedTuple):
+    """A computed figure: value, its numerator and denominator when derived, flags, scope and sources.
+
+    A named tuple rather than a frozen dataclass: a city-level query makes thousands of them and
+    a tuple is built four times faster, with the same immutability.
+    """
 
     indicator: Indicator
     org_unit: str
@@ -66,17 +77,8 @@ class Figure:
     lower_bound: bool = False
     approx: bool = False
     incomplete: bool = False
-    inputs: tuple[Cell, ...] = field(default_factory=tuple)
-
-    @property
-    def scope(self) -> str:
-        """Coverage of the inputs (e.g. basic_3 / basic_4), '' when none applies."""
-        return ",".join(sorted({c.scope for c in self.inputs if c.scope}))
-
-    @property
-    def sources(self) -> list[str]:
-        """Addresses of the published documents behind the figure."""
-        return sorted({c.source_url for c in self.inputs if c.source_url})
+    scope: str = ""
+    sources: tuple[str, ...] = ()
 
     def rounded(self) -> float | None:
         """The value at the indicator's published precision (display unit for raw indicators)."""
@@ -85,19 +87,49 @@ class Figure:
         return round(self.value / self.indicator.display_divisor, self.indicator.decimals)
 
 
-def _cell(r: tuple[Any, ...]) -> Cell:
-    """A cell from a row of the cell queries below (same column order as ``Cell``)."""
-    return Cell(r[0], r[1], r[2], float(r[3]), r[4], bool(r[5]), bool(r[6]), bool(r[7]), r[8], r[9], r[10] or None)
+PLAN_SCHEMA = pa.schema([
+    ("out_ind", pa.string()), ("out_period", pa.string()), ("side", pa.string()), ("n_num", pa.int32()),
+    ("n_den", pa.int32()), ("in_ind", pa.string()), ("in_period", pa.string()), ("sign", pa.int8()),
+    ("annual", pa.bool_()), ("max_year", pa.string())])
 
-
-def _combine(cells: Sequence[tuple[int, Cell]]) -> tuple[float, bool, bool, bool]:
-    """Signed sum of cells with honest flags: a subtracted lower bound makes the result approximate."""
-    total = sum(sign * c.value for sign, c in cells)
-    lower = any(c.lower_bound for sign, c in cells if sign > 0)
-    approx = any(c.approx for _, c in cells) or any(c.lower_bound for sign, c in cells if sign < 0)
-    incomplete = any(c.incomplete for _, c in cells)
-    return total, lower, approx, incomplete
-
+# Cells of every planned term at the requested org units. An annual lookup takes the latest
+# year end at or before its limit (complete sums only, unless incomplete ones are allowed).
+_HITS = """
+WITH cells AS (
+    SELECT * FROM cube
+    WHERE indicator IN (SELECT unnest($indicators)) AND period IN (SELECT unnest($periods))
+      AND org_unit IN (SELECT unnest($units)) AND disagg = $disagg AND ($allow OR NOT incomplete)
+), years AS (
+    SELECT * FROM cube
+    WHERE indicator IN (SELECT unnest($annual)) AND length(period) = 4
+      AND org_unit IN (SELECT unnest($units)) AND disagg = $disagg AND ($allow OR NOT incomplete)
+), hits AS (
+    SELECT t.out_ind, t.out_period, t.side, t.n_num, t.n_den, t.sign, c.*
+    FROM plan t JOIN cells c ON c.indicator = t.in_ind AND c.period = t.in_period
+    WHERE NOT t.annual
+    UNION ALL
+    SELECT t.out_ind, t.out_period, t.side, t.n_num, t.n_den, t.sign, c.*
+    FROM plan t JOIN years c ON c.indicator = t.in_ind AND c.period <= t.max_year
+    WHERE t.annual
+    QUALIFY row_number() OVER (PARTITION BY t.out_ind, t.out_period, t.side, t.in_ind, c.org_unit
+                               ORDER BY c.period DESC) = 1
+)
+"""
+# One row per figure: numerator (or raw value) and denominator sums, complete only when every
+# planned term was found, with the flags, scopes and sources of all the cells.
+_FIGURES = _HITS + """
+SELECT out_ind, out_period, org_unit,
+       sum(CASE WHEN side = 'd' THEN 0 ELSE sign * value END), sum(CASE WHEN side = 'd' THEN value END),
+       sum((side = 'd')::INT) = any_value(n_den) AND count(*) = any_value(n_num) + any_value(n_den),
+       bool_or(side <> 'd' AND lower_bound AND sign > 0), bool_or(side = 'd' AND lower_bound),
+       bool_or(approx OR (lower_bound AND sign < 0)), bool_or(incomplete),
+       min(scope) FILTER (WHERE scope <> ''), max(scope), string_agg(source_id::VARCHAR, ',')
+FROM hits GROUP BY out_ind, out_period, org_unit
+"""
+_CELLS = _HITS + """
+SELECT indicator, org_unit, period, value, sign, origin, lower_bound, approx, incomplete, scope, value_id, source_id
+FROM hits ORDER BY side DESC, indicator, period
+"""
 
 class Analytics:
     """Reads the analytics file built by ``cube.rebuild``; safe to share between threads."""
@@ -119,123 +151,101 @@ class Analytics:
                     self._con.close()
                 self._con = duckdb.connect(str(self.path), read_only=True)
                 self._mtime = mtime
+                self.__dict__.pop("_source_urls", None)
             return self._con.cursor()
 
-    def fetch(self, keys: set[tuple[str, str, str]], disagg: str) -> dict[tuple[str, str, str], Cell]:
-        """Cells for (indicator, org unit, period) keys."""
-        if not keys:
-            return {}
-        k = list(keys)
-        want = pa.table({"indicator": [x[0] for x in k], "org_unit": [x[1] for x in k], "period": [x[2] for x in k]})
-        cur = self._cursor()
-        cur.register("want", want)
-        rows = cur.execute(
-            """SELECT c.indicator, c.org_unit, c.period, c.value, c.origin, c.lower_bound, c.approx,
-                      c.incomplete, c.scope, c.value_id, s.url
-               FROM cube c JOIN want w USING (indicator, org_unit, period)
-               LEFT JOIN sources s ON s.id = c.source_id
-               WHERE c.indicator IN (SELECT DISTINCT indicator FROM want)
-                 AND c.period IN (SELECT DISTINCT period FROM want) AND c.disagg = ?""", [disagg]).fetchall()
-        return {(r[0], r[1], r[2]): _cell(r) for r in rows}
+    @cached_property
+    def _source_urls(self) -> dict[int, str]:
+        return {i: u for i, u in self._cursor().execute("SELECT id, url FROM sources WHERE url <> ''").fetchall()}
 
-    def annual(self, indicators: set[str], org_units: set[str], disagg: str) -> dict[tuple[str, str], list[Cell]]:
-        """Every year of annual indicators at these org units, newest first."""
-        if not indicators:
-            return {}
+    def _plan(self, indicators: list[Indicator], periods: tuple[Period, ...]) -> pa.Table:
+        """One row per stored cell (or annual lookup) that each figure needs, per side of its ratio."""
+        rows: list[tuple[Any, ...]] = []
+        for ind in indicators:
+            sides = (("r", (ind.code,)),) if ind.kind == "raw" else (("n", ind.numerator), ("d", ind.denominator))
+            for p in periods:
+                terms = {side: self._terms(ind, codes, p) for side, codes in sides}
+                if not all(terms.values()):
+                    continue  # some input cannot be known at this period: the figure stays empty
+                n_num = len(terms.get("r") or terms["n"])
+                n_den = len(terms.get("d", []))
+                rows.extend((ind.code, p.code, side, n_num, n_den, *t) for side, ts in terms.items() for t in ts)
+        return pa.Table.from_pylist([dict(zip(PLAN_SCHEMA.names, r, strict=True)) for r in rows], schema=PLAN_SCHEMA)
+
+    def _terms(self, ind: Indicator, codes: tuple[str, ...], p: Period) -> list[tuple[str, str, int, bool, str]]:
+        terms: list[tuple[str, str, int, bool, str]] = []
+        for code in codes:
+            rule = rule_for(self.catalog.indicators[code], p, self.vintage, as_input=ind.kind == "derived")
+            if rule is None:
+                return []
+            if isinstance(rule, AnnualLookup):
+                terms.append((code, "", 1, True, str(rule.max_year)))
+            else:
+                terms.extend((t.indicator, t.period, t.sign, False, "") for t in rule)
+        return terms
+
+    def _execute(self, sql: str, plan: pa.Table, units: list[str], q: Query) -> list[tuple[Any, ...]]:
         cur = self._cursor()
-        rows = cur.execute(
-            """SELECT c.indicator, c.org_unit, c.period, c.value, c.origin, c.lower_bound, c.approx,
-                      c.incomplete, c.scope, c.value_id, s.url
-               FROM cube c LEFT JOIN sources s ON s.id = c.source_id
-               WHERE c.indicator IN (SELECT unnest(?)) AND c.org_unit IN (SELECT unnest(?)) AND c.disagg = ?
-               ORDER BY c.period DESC""", [sorted(indicators), sorted(org_units), disagg]).fetchall()
-        out: dict[tuple[str, str], list[Cell]] = {}
-        for r in rows:
-            out.setdefault((r[0], r[1]), []).append(_cell(r))
-        return out
+        cur.register("plan", plan)
+        annual = plan.filter(plan["annual"])["in_ind"].to_pylist()
+        params = {"disagg": q.disaggregation, "units": units, "allow": q.allow_incomplete,
+                  "indicators": sorted(set(plan["in_ind"].to_pylist())),
+                  "periods": sorted(set(plan["in_period"].to_pylist()) - {""}), "annual": sorted(set(annual))}
+        return cur.execute(sql, params).fetchall()
 
     def run(self, q: Query) -> list[Figure]:
-        """Compute every figure of the query; a figure whose inputs are missing has value None."""
-        indicators = [self.catalog.indicator(code) for code in q.indicators]
+        """Compute every figure of the query, in query order; a figure whose inputs are missing has value None."""
+        indicators = {code: self.catalog.indicator(code) for code in q.indicators}
         for ou in q.org_units:
             self.tree.get(ou)
-        plans = {}
-        keys: set[tuple[str, str, str]] = set()
-        annual_inds: set[str] = set()
-        for ind in indicators:
-            for p in q.periods:
-                rules = {code: rule_for(self.catalog.indicators[code], p, self.vintage,
-                                        as_input=ind.kind == "derived") for code in ind.inputs}
-                plans[(ind.code, p)] = rules
-                for rule in rules.values():
-                    if isinstance(rule, AnnualLookup):
-                        annual_inds.add(rule.indicator)
-                    elif rule is not None:
-                        keys.update((t.indicator, ou, t.period) for t in rule for ou in q.org_units)
-        cells = self.fetch(keys, q.disaggregation)
-        annual = self.annual(annual_inds, set(q.org_units), q.disaggregation)
-        out = []
-        for ind in indicators:
-            for ou in q.org_units:
-                for p in q.periods:
-                    out.append(self._figure(ind, ou, p, plans[(ind.code, p)], cells, annual, q.allow_incomplete))
-        return out
+        periods = {p.code: p for p in q.periods}
+        plan = self._plan(list(indicators.values()), q.periods)
+        found: dict[tuple[str, str, str], Figure] = {}
+        rows = self._execute(_FIGURES, plan, list(q.org_units), q) if plan.num_rows else []
+        for code, per, ou, num, den, complete, n_lb, d_lb, approx, incomplete, lo, hi, src in rows:
+            if not complete:
+                continue
+            ind = indicators[code]
+            scope = lo if lo == hi else f"{lo},{hi}" if lo else ""
+            if ind.kind == "raw":
+                found[(code, ou, per)] = Figure(ind, ou, periods[per], num, None, None, n_lb, approx, incomplete,
+                                                scope, self._urls(src))
+            else:
+                # A lower-bound numerator gives a lower-bound ratio; a lower-bound denominator makes it approximate.
+                found[(code, ou, per)] = Figure(ind, ou, periods[per], num / den * ind.scale if den else None, num,
+                                                den, n_lb and not d_lb, approx or d_lb, incomplete, scope,
+                                                self._urls(src))
+        return [found.get((code, ou, pc)) or Figure(ind, ou, p, None)
+                for code, ind in indicators.items() for ou in q.org_units for pc, p in periods.items()]
 
-    def _resolve(self, code: str, ou: str, rule: Rule, cells: dict[tuple[str, str, str], Cell],
-                 annual: dict[tuple[str, str], list[Cell]], allow_incomplete: bool) -> list[tuple[int, Cell]] | None:
-        if rule is None:
-            return None
-        if isinstance(rule, AnnualLookup):
-            for c in annual.get((code, ou), []):
-                if int(c.period) <= rule.max_year and (allow_incomplete or not c.incomplete):
-                    return [(1, c)]
-            return None
-        found = []
-        for t in rule:
-            cell = cells.get((t.indicator, ou, t.period))
-            if cell is None or (cell.incomplete and not allow_incomplete):
-                return None
-            found.append((t.sign, cell))
-        return found
+    def _urls(self, source_ids: str | None) -> tuple[str, ...]:
+        if not source_ids:
+            return ()
+        urls = self._source_urls
+        return tuple(sorted({urls[int(i)] for i in source_ids.split(",") if i and int(i) in urls}))
 
-    def _figure(self, ind: Indicator, ou: str, p: Period, rules: Mapping[str, Rule],
-                cells: dict[tuple[str, str, str], Cell], annual: dict[tuple[str, str], list[Cell]],
-                allow_incomplete: bool) -> Figure:
-        resolved = {code: self._resolve(code, ou, rule, cells, annual, allow_incomplete)
-                    for code, rule in rules.items()}
-        if ind.kind == "raw":
-            terms = resolved[ind.code]
-            if terms is None:
-                return Figure(ind, ou, p, None)
-            value, lower, approx, incomplete = _combine(terms)
-            return Figure(ind, ou, p, value, None, None, lower, approx, incomplete, tuple(c for _, c in terms))
-        parts = []
-        for side in (ind.numerator, ind.denominator):
-            terms = [t for code in side for t in (resolved[code] or [])]
-            if any(resolved[code] is None for code in side):
-                return Figure(ind, ou, p, None)
-            parts.append((_combine(terms), terms))
-        (num, n_lower, n_approx, n_inc), n_terms = parts[0]
-        (den, d_lower, d_approx, d_inc), d_terms = parts[1]
-        inputs = tuple(dict.fromkeys(c for _, c in n_terms + d_terms))
-        if den == 0:
-            return Figure(ind, ou, p, None, num, den, inputs=inputs)
-        # A lower-bound numerator gives a lower-bound ratio; a lower-bound denominator makes it approximate.
-        return Figure(ind, ou, p, num / den * ind.scale, num, den, n_lower and not d_lower,
-                      n_approx or d_approx or d_lower, n_inc or d_inc, inputs)
+    def inputs(self, figure: Figure, allow_incomplete: bool = False) -> list[Cell]:
+        """The cells a figure was computed from (numerator first), for lineage."""
+        q = Query((figure.indicator.code,), (figure.org_unit,), (figure.period,), allow_incomplete=allow_incomplete)
+        plan = self._plan([figure.indicator], q.periods)
+        if not plan.num_rows:
+            return []
+        urls = self._source_urls
+        return [Cell(ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid, urls.get(sid) if sid else None)
+                for ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid, sid
+                in self._execute(_CELLS, plan, [figure.org_unit], q)]
 
     def series(self, indicator: str, org_unit: str, disagg: str = "") -> list[Period]:
-        """Periods at which the indicator (or all inputs of a derived one) has stored or summed values."""
+        """Periods at which the indicator (the sub-annual inputs of a derived one) has values."""
         ind = self.catalog.indicator(indicator)
-        cur = self._cursor()
         inputs = [c for c in ind.inputs if self.catalog.indicators[c].period_type != "year" or ind.kind == "raw"]
-        rows = cur.execute(
+        rows = self._cursor().execute(
             """SELECT DISTINCT period FROM cube WHERE indicator IN (SELECT unnest(?)) AND org_unit = ?
                AND disagg = ? ORDER BY period""", [inputs, org_unit, disagg]).fetchall()
         return [parse_period(r[0]) for r in rows]
 
     def units_with_data(self, indicator: str, disagg: str = "") -> list[str]:
-        """Org units that have values of the indicator (all inputs' first, for a derived one)."""
+        """Org units that have values of the indicator (its first input, for a derived one)."""
         ind = self.catalog.indicator(indicator)
         rows = self._cursor().execute(
             "SELECT DISTINCT org_unit FROM cube WHERE indicator = ? AND disagg = ? ORDER BY org_unit",

@@ -94,7 +94,7 @@ def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
             status=p.status,
             status_text=p.status_zh if lang == "zh" else STATUS_EN[p.status],
             deadline=p.target.deadline.code if p.target.deadline else "",
-            sources=latest.sources if latest else [],
+            sources=list(latest.sources) if latest else [],
             notes=[n.split(" / ")[0 if lang == "zh" else -1] for n in p.notes],
             lower_bound=bool(latest and latest.lower_bound),
             at_deadline_text=_at_deadline(y, p, lang),
