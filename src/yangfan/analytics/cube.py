@@ -21,6 +21,7 @@ import pyarrow as pa
 from sqlalchemy import Engine, text
 
 from yangfan.catalog import Catalog
+from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import OrgUnitTree
 from yangfan.store.values import RELEASED
 
@@ -38,7 +39,7 @@ Progress = Callable[[str], None]
 
 
 def _adbc(store: Engine) -> Any:
-    """An ADBC connection to the store (None for other databases): rows arrive as Arrow columns."""
+    """An ADBC connection to the store: rows arrive as Arrow columns (~10× faster than row fetching)."""
     url = store.url
     if url.get_backend_name() == "sqlite":
         import adbc_driver_sqlite.dbapi as sqlite
@@ -48,7 +49,8 @@ def _adbc(store: Engine) -> Any:
         import adbc_driver_postgresql.dbapi as postgresql
 
         return postgresql.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
-    return None
+    raise YangfanError.single("store.dialect", f"不支持的数据库：{url.get_backend_name()}（支持 SQLite、PostgreSQL）",
+                              f"unsupported database {url.get_backend_name()} (SQLite and PostgreSQL are)")
 
 
 def _export_range(store: Engine, lo: int, hi: int) -> pa.Table:
@@ -59,33 +61,18 @@ def _export_range(store: Engine, lo: int, hi: int) -> pa.Table:
 
 
 def export_facts(store: Engine) -> pa.Table:
-    """Released, current, preferred data values as an Arrow table.
-
-    SQLite and PostgreSQL are read through ADBC (columnar, ~10× faster than row fetching);
-    any other database through SQLAlchemy in chunks.
-    """
-    adbc = _adbc(store)
-    if adbc is not None:
-        with adbc, adbc.cursor() as cur:
-            cur.execute("SELECT min(id), max(id) FROM data_value")
-            lo, hi = cur.fetchone()
-        if lo is None:
-            return FACT_SCHEMA.empty_table()
-        # Id ranges read on parallel connections: reading the store is the slowest step of a rebuild.
-        n = max(1, min(os.cpu_count() or 1, (hi - lo) // _CHUNK))
-        step = (hi - lo) // n + 1
-        with ThreadPoolExecutor(n) as pool:
-            parts = list(pool.map(lambda i: _export_range(store, lo + i * step, lo + (i + 1) * step), range(n)))
-        return pa.concat_tables(parts)
-    batches = []
-    with store.connect() as conn:
-        cur = conn.execution_options(stream_results=True).execute(text(_EXPORT_SQL))
-        while rows := cur.fetchmany(_CHUNK):
-            cols = list(zip(*rows, strict=True))
-            batches.append(pa.record_batch([pa.array(c) for c in cols], names=list(FACT_COLUMNS)))
-    if not batches:
+    """Released, current, preferred data values as an Arrow table, read through ADBC."""
+    with _adbc(store) as conn, conn.cursor() as cur:
+        cur.execute("SELECT min(id), max(id) FROM data_value")
+        lo, hi = cur.fetchone()
+    if lo is None:
         return FACT_SCHEMA.empty_table()
-    return pa.Table.from_batches([b.cast(FACT_SCHEMA) for b in batches])
+    # Id ranges read on parallel connections: reading the store is the slowest step of a rebuild.
+    n = max(1, min(os.cpu_count() or 1, (hi - lo) // _CHUNK))
+    step = (hi - lo) // n + 1
+    with ThreadPoolExecutor(n) as pool:
+        parts = list(pool.map(lambda i: _export_range(store, lo + i * step, lo + (i + 1) * step), range(n)))
+    return pa.concat_tables(parts)
 
 
 def export_sources(store: Engine) -> pa.Table:
