@@ -104,8 +104,7 @@ INSERT INTO derived
 SELECT s.* FROM (
     SELECT c.indicator, {parent} AS org_unit, c.period, c.disagg, sum(c.value) AS value,
            bool_or(c.lower_bound) AS lower_bound, bool_or(c.approx) AS approx,
-           'sum' AS origin, count(*)::INTEGER AS n_parts, any_value(x.n) AS n_expected,
-           count(*) < any_value(x.n) OR bool_or(c.incomplete) AS incomplete, min(c.scope) AS scope,
+           'sum' AS origin, count(*) < any_value(x.n) OR bool_or(c.incomplete) AS incomplete, min(c.scope) AS scope,
            NULL::BIGINT AS value_id, NULL::BIGINT AS source_id
     FROM work c JOIN {link} JOIN summable USING (indicator) JOIN {expected} x ON x.code = {parent}
     WHERE {where}
@@ -133,7 +132,7 @@ def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree, 
     con.execute(f"""
         CREATE TEMP VIEW reported AS
         SELECT {_KEY}, value, qualifier = 'lower_bound' AS lower_bound, qualifier = 'approx' AS approx,
-               'reported' AS origin, 1 AS n_parts, 1 AS n_expected, FALSE AS incomplete, scope, value_id, source_id
+               'reported' AS origin, FALSE AS incomplete, scope, value_id, source_id
         FROM facts_arrow""")
     con.execute("CREATE TEMP TABLE derived AS SELECT * FROM reported LIMIT 0")
     con.execute("CREATE TEMP VIEW work AS SELECT * FROM reported UNION ALL SELECT * FROM derived")
@@ -142,10 +141,9 @@ def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree, 
     con.execute("""
         INSERT INTO derived
         SELECT t.* FROM (
-            SELECT indicator, org_unit, period, '' AS disagg, v, lb, ax, 'parts', n, n, FALSE, sc, NULL::BIGINT,
-                   NULL::BIGINT
+            SELECT indicator, org_unit, period, '' AS disagg, v, lb, ax, 'parts', FALSE, sc, NULL::BIGINT, NULL::BIGINT
             FROM (SELECT indicator, org_unit, period, split_part(disagg, '=', 1) AS dim, sum(value) AS v,
-                         bool_or(lower_bound) AS lb, bool_or(approx) AS ax, count(*)::INTEGER AS n, min(scope) AS sc
+                         bool_or(lower_bound) AS lb, bool_or(approx) AS ax, min(scope) AS sc
                   FROM work WHERE disagg <> '' GROUP BY indicator, org_unit, period, dim)
             QUALIFY row_number() OVER (PARTITION BY indicator, org_unit, period ORDER BY dim) = 1
         ) t ANTI JOIN (SELECT indicator, org_unit, period FROM work WHERE disagg = '')
@@ -178,7 +176,7 @@ def build_cube(facts: pa.Table, sources: pa.Table, target: Path, catalog: Catalo
     tmp = target.with_suffix(".building")
     for p in (tmp, Path(str(tmp) + ".wal")):
         p.unlink(missing_ok=True)
-    con = duckdb.connect(str(tmp))
+    con = duckdb.connect(str(tmp), config={"preserve_insertion_order": False})
     try:
         con.register("facts_arrow", facts)
         con.register("sources_arrow", sources)
