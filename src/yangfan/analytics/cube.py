@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Engine, text
 
 from yangfan.catalog import Catalog
@@ -113,26 +114,44 @@ SELECT s.* FROM (
 """
 
 
+def _key_types(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tree: OrgUnitTree) -> None:
+    """ENUM types for the key columns: joins, groups and sorts on small integers, in code order."""
+    def distinct(column: str) -> list[str]:
+        return sorted(set(pc.unique(facts[column]).to_pylist()) | {""})
+
+    values = {"indicator_t": sorted(catalog.indicators), "period_t": distinct("period"),
+              "unit_t": sorted([u.code for u in tree.units.values()] + list(tree.groups)),
+              "disagg_t": distinct("disagg"), "scope_t": distinct("scope")}
+    for name, codes in values.items():
+        con.execute(f"CREATE TYPE {name} AS ENUM (SELECT unnest($v))", {"v": codes})
+
+
 def _reference_tables(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree) -> None:
     summable = [i.code for i in catalog.indicators.values() if i.kind == "raw" and i.org_aggregation == "sum"]
-    for name, table in (("summable", pa.table({"indicator": summable})), ("units", _units_table(tree)),
-                        ("members", _members_table(tree))):
+    for name, table, casts in (
+            ("summable", pa.table({"indicator": summable}), "indicator::indicator_t AS indicator"),
+            ("units", _units_table(tree), "code::unit_t AS code, parent::unit_t AS parent, level"),
+            ("members", _members_table(tree), "grp::unit_t AS grp, member::unit_t AS member")):
         con.register(f"{name}_arrow", table)
-        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_arrow")
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT {casts} FROM {name}_arrow")
     con.execute("CREATE TEMP TABLE n_children AS SELECT parent AS code, count(*)::INTEGER AS n FROM units "
                 "WHERE parent IS NOT NULL GROUP BY parent")
     con.execute("CREATE TEMP TABLE n_members AS SELECT grp AS code, count(*)::INTEGER AS n FROM members GROUP BY grp")
 
 
-def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree, say: Progress) -> None:
+def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tree: OrgUnitTree,
+           say: Progress) -> None:
     # Intermediate tables are TEMP (in memory, spilling if needed): only the final cube is written to the file.
+    _key_types(con, facts, catalog, tree)
     _reference_tables(con, catalog, tree)
     say("reported values")
     # Reported values are read straight from the Arrow table; only what is computed is stored on the way.
-    con.execute(f"""
+    con.execute("""
         CREATE TEMP VIEW reported AS
-        SELECT {_KEY}, value, qualifier = 'lower_bound' AS lower_bound, qualifier = 'approx' AS approx,
-               'reported' AS origin, FALSE AS incomplete, scope, value_id, source_id
+        SELECT indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit, period::period_t AS period,
+               disagg::disagg_t AS disagg, value, qualifier = 'lower_bound' AS lower_bound,
+               qualifier = 'approx' AS approx, 'reported' AS origin, FALSE AS incomplete, scope::scope_t AS scope,
+               value_id, source_id
         FROM facts_arrow""")
     con.execute("CREATE TEMP TABLE derived AS SELECT * FROM reported LIMIT 0")
     con.execute("CREATE TEMP VIEW work AS SELECT * FROM reported UNION ALL SELECT * FROM derived")
@@ -141,7 +160,8 @@ def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree, 
     con.execute("""
         INSERT INTO derived
         SELECT t.* FROM (
-            SELECT indicator, org_unit, period, '' AS disagg, v, lb, ax, 'parts', FALSE, sc, NULL::BIGINT, NULL::BIGINT
+            SELECT indicator, org_unit, period, ''::disagg_t AS disagg, v, lb, ax, 'parts', FALSE, sc, NULL::BIGINT,
+                   NULL::BIGINT
             FROM (SELECT indicator, org_unit, period, split_part(disagg, '=', 1) AS dim, sum(value) AS v,
                          bool_or(lower_bound) AS lb, bool_or(approx) AS ax, min(scope) AS sc
                   FROM work WHERE disagg <> '' GROUP BY indicator, org_unit, period, dim)
@@ -159,12 +179,8 @@ def _build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree, 
     con.execute(_ROLLUP.format(parent="m.grp", link="members m ON m.member = c.org_unit",
                                expected="n_members", where="TRUE", key=_KEY))
     say("writing the cube")
-    # Sorted by indicator and period so that a query reads only the row groups it needs; sorting on
-    # ENUM casts of the two (same order as the strings) is a third faster than sorting the strings.
-    for column, type_ in (("indicator", "indicator_order"), ("period", "period_order")):
-        values = [r[0] for r in con.execute(f"SELECT DISTINCT {column} FROM work ORDER BY 1").fetchall()]
-        con.execute(f"CREATE TYPE {type_} AS ENUM (SELECT unnest($v))", {"v": values or [""]})
-    con.execute("CREATE TABLE cube AS SELECT * FROM work ORDER BY indicator::indicator_order, period::period_order")
+    # Sorted by indicator and period so that a query reads only the row groups it needs.
+    con.execute("CREATE TABLE cube AS SELECT * FROM work ORDER BY indicator, period")
     con.execute("DROP VIEW work")
     con.execute("DROP TABLE derived")
 
@@ -181,7 +197,7 @@ def build_cube(facts: pa.Table, sources: pa.Table, target: Path, catalog: Catalo
         con.register("facts_arrow", facts)
         con.register("sources_arrow", sources)
         con.execute("CREATE TABLE sources AS SELECT * FROM sources_arrow")
-        _build(con, catalog, tree, say)
+        _build(con, facts, catalog, tree, say)
         n_cube = int(con.execute("SELECT count(*) FROM cube").fetchone()[0])  # type: ignore[index]
         con.execute("CHECKPOINT")
     finally:

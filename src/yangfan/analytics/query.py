@@ -94,22 +94,26 @@ PLAN_SCHEMA = pa.schema([
 
 # Cells of every planned term at the requested org units. An annual lookup takes the latest
 # year end at or before its limit (complete sums only, unless incomplete ones are allowed).
+# The cube's key columns are ENUMs (see cube.py). Indicators and periods are filtered by constant
+# lists of codes the cube knows (unknown ones dropped first, in Python): constants are cast to the
+# ENUM once, so the scan skips the row groups outside the sorted ranges; the org units, which can
+# be hundreds, by a semi-join.
 _HITS = """
 WITH cells AS (
-    SELECT * FROM cube
-    WHERE indicator IN (SELECT unnest($indicators)) AND period IN (SELECT unnest($periods))
-      AND org_unit IN (SELECT unnest($units)) AND disagg = $disagg AND ($allow OR NOT incomplete)
+    SELECT * REPLACE (period::VARCHAR AS period) FROM cube
+    WHERE indicator IN ({indicators}) AND period IN ({periods}) AND disagg = {disagg}
+      AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest($units) AS t(x)) AND ($allow OR NOT incomplete)
 ), years AS (
-    SELECT * FROM cube
-    WHERE indicator IN (SELECT unnest($annual)) AND length(period) = 4
-      AND org_unit IN (SELECT unnest($units)) AND disagg = $disagg AND ($allow OR NOT incomplete)
+    SELECT * REPLACE (period::VARCHAR AS period) FROM cube
+    WHERE indicator IN ({annual}) AND disagg = {disagg}
+      AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest($units) AS t(x)) AND ($allow OR NOT incomplete)
 ), hits AS (
     SELECT t.out_ind, t.out_period, t.side, t.n_num, t.n_den, t.sign, c.*
     FROM plan t JOIN cells c ON c.indicator = t.in_ind AND c.period = t.in_period
     WHERE NOT t.annual
     UNION ALL
     SELECT t.out_ind, t.out_period, t.side, t.n_num, t.n_den, t.sign, c.*
-    FROM plan t JOIN years c ON c.indicator = t.in_ind AND c.period <= t.max_year
+    FROM plan t JOIN years c ON c.indicator = t.in_ind::indicator_t AND length(c.period) = 4 AND c.period <= t.max_year
     WHERE t.annual
     QUALIFY row_number() OVER (PARTITION BY t.out_ind, t.out_period, t.side, t.in_ind, c.org_unit
                                ORDER BY c.period DESC) = 1
@@ -152,6 +156,7 @@ class Analytics:
                 self._con = duckdb.connect(str(self.path), read_only=True)
                 self._mtime = mtime
                 self.__dict__.pop("_source_urls", None)
+                self.__dict__.pop("_known", None)
             return self._con.cursor()
 
     @cached_property
@@ -184,14 +189,25 @@ class Analytics:
                 terms.extend((t.indicator, t.period, t.sign, False, "") for t in rule)
         return terms
 
+    @cached_property
+    def _known(self) -> dict[str, set[str]]:
+        """Every code of each key column of the cube (the values of its ENUM types)."""
+        return {t: {r[0] for r in self._cursor().execute(f"SELECT unnest(enum_range(NULL::{t}))").fetchall()}
+                for t in ("indicator_t", "period_t", "unit_t", "disagg_t")}
+
     def _execute(self, sql: str, plan: pa.Table, units: list[str], q: Query) -> list[tuple[Any, ...]]:
         cur = self._cursor()
+        known = self._known
+        lists = {"indicators": ("indicator_t", plan["in_ind"].to_pylist()),
+                 "periods": ("period_t", plan["in_period"].to_pylist()),
+                 "annual": ("indicator_t", plan.filter(plan["annual"])["in_ind"].to_pylist()),
+                 "disagg": ("disagg_t", [q.disaggregation])}
+        literals = {}
+        for name, (type_, values) in lists.items():
+            present = sorted(set(values) & known[type_])
+            literals[name] = ", ".join("'" + v.replace("'", "''") + "'" for v in present) or "NULL"
         cur.register("plan", plan)
-        annual = plan.filter(plan["annual"])["in_ind"].to_pylist()
-        params = {"disagg": q.disaggregation, "units": units, "allow": q.allow_incomplete,
-                  "indicators": sorted(set(plan["in_ind"].to_pylist())),
-                  "periods": sorted(set(plan["in_period"].to_pylist()) - {""}), "annual": sorted(set(annual))}
-        return cur.execute(sql, params).fetchall()
+        return cur.execute(sql.format(**literals), {"allow": q.allow_incomplete, "units": units}).fetchall()
 
     def run(self, q: Query) -> list[Figure]:
         """Compute every figure of the query, in query order; a figure whose inputs are missing has value None."""
@@ -240,19 +256,23 @@ class Analytics:
         ind = self.catalog.indicator(indicator)
         inputs = [c for c in ind.inputs if self.catalog.indicators[c].period_type != "year" or ind.kind == "raw"]
         rows = self._cursor().execute(
-            """SELECT DISTINCT period FROM cube WHERE indicator IN (SELECT unnest(?)) AND org_unit = ?
-               AND disagg = ? ORDER BY period""", [inputs, org_unit, disagg]).fetchall()
+            """SELECT DISTINCT period FROM cube
+               WHERE indicator IN (SELECT TRY_CAST(x AS indicator_t) FROM unnest(?) AS t(x))
+                 AND org_unit = TRY_CAST(? AS unit_t) AND disagg = TRY_CAST(? AS disagg_t) ORDER BY period""",
+            [inputs, org_unit, disagg]).fetchall()
         return [parse_period(r[0]) for r in rows]
 
     def units_with_data(self, indicator: str, disagg: str = "") -> list[str]:
         """Org units that have values of the indicator (its first input, for a derived one)."""
         ind = self.catalog.indicator(indicator)
         rows = self._cursor().execute(
-            "SELECT DISTINCT org_unit FROM cube WHERE indicator = ? AND disagg = ? ORDER BY org_unit",
+            """SELECT DISTINCT org_unit FROM cube
+               WHERE indicator = TRY_CAST(? AS indicator_t) AND disagg = TRY_CAST(? AS disagg_t) ORDER BY org_unit""",
             [ind.inputs[0], disagg]).fetchall()
         return [r[0] for r in rows]
 
     def latest_month(self) -> Period:
         """The latest month with any value: the 'now' against which progress is measured."""
-        row = self._cursor().execute("SELECT max(period) FROM cube WHERE length(period) = 7").fetchone()
+        row = self._cursor().execute(  # the period type lists exactly the periods that have values
+            "SELECT max(p) FROM unnest(enum_range(NULL::period_t)) AS t(p) WHERE length(p) = 7").fetchone()
         return parse_period(row[0]) if row and row[0] else Period(2000, "month", 1)
