@@ -71,3 +71,18 @@ def test_import_rejection_report(demo: Yangfan, tmp_path: Path) -> None:
     assert out.returncode == 2 and "row 2" in out.stderr
     text = report.read_text(encoding="utf-8")
     assert "period" in text and "月份" in text
+
+
+def test_cli_api_and_page_give_the_same_figure(demo: Yangfan) -> None:
+    """One engine behind every face: the same query gives the same number everywhere."""
+    from fastapi.testclient import TestClient
+
+    from yangfan.web.app import create_app
+
+    args = {"indicator": "users_5g_penetration", "org_unit": "100000", "period": "2025-12"}
+    out = run(demo, "query", "-i", args["indicator"], "-o", args["org_unit"], "-p", args["period"], "-f", "json")
+    cli = json.loads(out.stdout)[0]
+    api = TestClient(create_app(demo)).get("/api/v1/data-values", params=args).json()[0]
+    assert cli == api
+    page = TestClient(create_app(demo)).get("/").text
+    assert f"{cli['display_value']} %" in page  # the cockpit shows U01 at the same figure (85.5 %)

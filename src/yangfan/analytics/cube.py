@@ -45,7 +45,11 @@ def _adbc(store: Engine) -> Any:
     if url.get_backend_name() == "sqlite":
         import adbc_driver_sqlite.dbapi as sqlite
 
-        return sqlite.connect(url.database)
+        conn = sqlite.connect(url.database)
+        with conn.cursor() as cur:  # readers in parallel may meet a moment of WAL recovery: wait, don't fail
+            cur.execute("PRAGMA busy_timeout = 30000")
+            cur.fetchall()
+        return conn
     if url.get_backend_name() == "postgresql":
         import adbc_driver_postgresql.dbapi as postgresql
 
@@ -63,16 +67,19 @@ def _export_range(store: Engine, lo: int, hi: int) -> pa.Table:
 
 def export_facts(store: Engine) -> pa.Table:
     """Released, current, preferred data values as an Arrow table, read through ADBC."""
-    with _adbc(store) as conn, conn.cursor() as cur:
-        cur.execute("SELECT min(id), max(id) FROM data_value")
-        lo, hi = cur.fetchone()
-    if lo is None:
-        return FACT_SCHEMA.empty_table()
-    # Id ranges read on parallel connections: reading the store is the slowest step of a rebuild.
-    n = max(1, min(os.cpu_count() or 1, (hi - lo) // _CHUNK))
-    step = (hi - lo) // n + 1
-    with ThreadPoolExecutor(n) as pool:
-        parts = list(pool.map(lambda i: _export_range(store, lo + i * step, lo + (i + 1) * step), range(n)))
+    # The first connection stays open while the others read, so the database stays open (and its
+    # WAL recovered) for all of them.
+    with _adbc(store) as conn:
+        with conn.cursor() as cur:
+            cur.execute("SELECT min(id), max(id) FROM data_value")
+            lo, hi = cur.fetchone()
+        if lo is None:
+            return FACT_SCHEMA.empty_table()
+        # Id ranges read on parallel connections: reading the store is the slowest step of a rebuild.
+        n = max(1, min(os.cpu_count() or 1, (hi - lo) // _CHUNK))
+        step = (hi - lo) // n + 1
+        with ThreadPoolExecutor(n) as pool:
+            parts = list(pool.map(lambda i: _export_range(store, lo + i * step, lo + (i + 1) * step), range(n)))
     return pa.concat_tables(parts)
 
 
