@@ -107,16 +107,19 @@ WITH cells AS (
     SELECT * REPLACE (period::VARCHAR AS period) FROM cube
     WHERE indicator IN ({annual}) AND disagg = {disagg}
       AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest($units) AS t(x)) AND ($allow OR NOT incomplete)
+), latest_year AS (  -- one pick per indicator, limit and unit, however many figures share it
+    SELECT a.max_year, c.*
+    FROM (SELECT DISTINCT in_ind, max_year FROM plan WHERE annual) a
+    JOIN years c ON c.indicator = a.in_ind::indicator_t AND length(c.period) = 4 AND c.period <= a.max_year
+    QUALIFY row_number() OVER (PARTITION BY a.in_ind, a.max_year, c.org_unit ORDER BY c.period DESC) = 1
 ), hits AS (
     SELECT t.out_ind, t.out_period, t.side, t.n_num, t.n_den, t.sign, c.*
     FROM plan t JOIN cells c ON c.indicator = t.in_ind AND c.period = t.in_period
     WHERE NOT t.annual
     UNION ALL
-    SELECT t.out_ind, t.out_period, t.side, t.n_num, t.n_den, t.sign, c.*
-    FROM plan t JOIN years c ON c.indicator = t.in_ind::indicator_t AND length(c.period) = 4 AND c.period <= t.max_year
+    SELECT t.out_ind, t.out_period, t.side, t.n_num, t.n_den, t.sign, c.* EXCLUDE (max_year)
+    FROM plan t JOIN latest_year c ON c.indicator = t.in_ind AND c.max_year = t.max_year
     WHERE t.annual
-    QUALIFY row_number() OVER (PARTITION BY t.out_ind, t.out_period, t.side, t.in_ind, c.org_unit
-                               ORDER BY c.period DESC) = 1
 )
 """
 # One row per figure: numerator (or raw value) and denominator sums, complete only when every
@@ -124,11 +127,14 @@ WITH cells AS (
 _FIGURES = _HITS + """
 SELECT out_ind, out_period, org_unit,
        sum(CASE WHEN side = 'd' THEN 0 ELSE sign * value END), sum(CASE WHEN side = 'd' THEN value END),
-       sum((side = 'd')::INT) = any_value(n_den) AND count(*) = any_value(n_num) + any_value(n_den),
-       bool_or(side <> 'd' AND lower_bound AND sign > 0), bool_or(side = 'd' AND lower_bound),
-       bool_or(approx OR (lower_bound AND sign < 0)), bool_or(incomplete),
-       min(scope) FILTER (WHERE scope <> ''), max(scope), string_agg(source_id::VARCHAR, ',')
+       -- flags as bits: 1 lower-bound numerator, 2 lower-bound denominator, 4 approximate, 8 incomplete
+       bool_or(side <> 'd' AND lower_bound AND sign > 0)::INT + 2 * bool_or(side = 'd' AND lower_bound)::INT
+         + 4 * bool_or(approx OR (lower_bound AND sign < 0))::INT + 8 * bool_or(incomplete)::INT,
+       CASE WHEN min(scope) FILTER (WHERE scope <> '') = max(scope) THEN max(scope)
+            ELSE concat_ws(',', min(scope) FILTER (WHERE scope <> ''), max(scope)) END,
+       string_agg(source_id::VARCHAR, ',')
 FROM hits GROUP BY out_ind, out_period, org_unit
+HAVING sum((side = 'd')::INT) = any_value(n_den) AND count(*) = any_value(n_num) + any_value(n_den)
 """
 _CELLS = _HITS + """
 SELECT indicator, org_unit, period, value, sign, origin, lower_bound, approx, incomplete, scope, value_id, source_id
@@ -218,19 +224,16 @@ class Analytics:
         plan = self._plan(list(indicators.values()), q.periods)
         found: dict[tuple[str, str, str], Figure] = {}
         rows = self._execute(_FIGURES, plan, list(q.org_units), q) if plan.num_rows else []
-        for code, per, ou, num, den, complete, n_lb, d_lb, approx, incomplete, lo, hi, src in rows:
-            if not complete:
-                continue
+        for code, per, ou, num, den, flags, scope, src in rows:
             ind = indicators[code]
-            scope = lo if lo == hi else f"{lo},{hi}" if lo else ""
+            sources = self._urls(src) if src else ()
             if ind.kind == "raw":
-                found[(code, ou, per)] = Figure(ind, ou, periods[per], num, None, None, n_lb, approx, incomplete,
-                                                scope, self._urls(src))
+                found[(code, ou, per)] = Figure(ind, ou, periods[per], num, None, None, flags & 1 > 0, flags & 4 > 0,
+                                                flags & 8 > 0, scope or "", sources)
             else:
                 # A lower-bound numerator gives a lower-bound ratio; a lower-bound denominator makes it approximate.
                 found[(code, ou, per)] = Figure(ind, ou, periods[per], num / den * ind.scale if den else None, num,
-                                                den, n_lb and not d_lb, approx or d_lb, incomplete, scope,
-                                                self._urls(src))
+                                                den, flags & 3 == 1, flags & 6 > 0, flags & 8 > 0, scope or "", sources)
         return [found.get((code, ou, pc)) or Figure(ind, ou, p, None)
                 for code, ind in indicators.items() for ou in q.org_units for pc, p in periods.items()]
 
