@@ -274,6 +274,11 @@ class Analytics:
             [ind.inputs[0], disagg]).fetchall()
         return [r[0] for r in rows]
 
+    def periods(self) -> list[Period]:
+        """Every period that has values, months then quarters then years, each in order."""
+        rows = self._cursor().execute("SELECT unnest(enum_range(NULL::period_t))").fetchall()
+        return sorted((parse_period(r[0]) for r in rows if r[0]), key=lambda p: (p.type, p.start))
+
     def latest_month(self) -> Period:
         """The latest month with any value: the 'now' against which progress is measured."""
         row = self._cursor().execute(  # the period type lists exactly the periods that have values

@@ -1,0 +1,31 @@
+"""Data values (computed figures) and progress against targets."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from yangfan.analytics.query import Query as FigureQuery
+from yangfan.records import figure_record, progress_record
+from yangfan.web.deps import PageDep, YangfanDep
+from yangfan.web.responses import paged_json
+
+router = APIRouter(tags=["figures"])
+
+
+@router.get("/data-values", summary="Figures: indicators × org units × periods / 指标数值")
+def data_values(request: Request, y: YangfanDep, page: PageDep,
+                indicator: Annotated[list[str], Query(min_length=1)],
+                org_unit: Annotated[list[str], Query(min_length=1)],
+                period: Annotated[list[str], Query(min_length=1)], disaggregation: str = "") -> Response:
+    """The same computation as ``yangfan query``: derived figures from aggregated numerator and denominator."""
+    figures = y.query(FigureQuery.parse(indicator, org_unit, period, disaggregation))
+    return paged_json(request, [figure_record(f, y.tree) for f in figures], page)
+
+
+@router.get("/progress", summary="Progress against targets / 目标进度")
+def progress(request: Request, y: YangfanDep, page: PageDep, plan: str | None = "sailing-2024",
+             org_unit: Annotated[list[str] | None, Query()] = None) -> Response:
+    rows = [progress_record(p, y.catalog, y.tree) for p in y.progress(plan or None, org_unit or None)]
+    return paged_json(request, rows, page)
