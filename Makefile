@@ -15,6 +15,7 @@ demo: setup
 serve:
 	$(YANGFAN) serve --host 127.0.0.1 --port 8000
 
+# pytest reads PYTEST_ADDOPTS from the environment, e.g. PYTEST_ADDOPTS='-m "not browser"' make test
 test:
 	bash scripts/setup.sh test
 	$(PY) -m pytest -q
@@ -23,8 +24,8 @@ lint:
 	.venv/bin/ruff check src tests benchmarks
 	.venv/bin/mypy
 
-bench:
-	for f in benchmarks/*.py; do $(PY) $$f || exit 1; done
+bench: setup
+	@set -e; for f in benchmarks/*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) "$$f"; done
 
 docs:
 	$(YANGFAN) docs
