@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from yangfan.analytics.query import Query
+from yangfan.cli_access import audit_app, user_app
 from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.output import Format, render
@@ -21,6 +22,8 @@ from yangfan.records import figure_record, progress_record
 app = typer.Typer(help="扬帆 Yangfan — 5G规模化应用监测平台 / 5G scale-application monitoring platform",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 err = Console(stderr=True, soft_wrap=True)
+app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
 
 
@@ -192,7 +195,7 @@ def _log_path() -> Path:
 def main() -> None:
     """Entry point: domain errors become one line each and exit code 2; anything else is logged."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n
     except YangfanError as exc:
         for issue in exc.issues:
             err.print(f"error: {issue}", markup=False, highlight=False)
@@ -210,3 +213,4 @@ def main() -> None:
         logging.getLogger("yangfan").error("".join(traceback.format_exception(exc)))
         err.print(f"error: {type(exc).__name__}: {exc} (traceback in {log})", markup=False)
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

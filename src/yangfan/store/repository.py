@@ -13,6 +13,7 @@ from yangfan.catalog import Catalog
 from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import OrgUnitTree
 from yangfan.geo.periods import parse_period
+from yangfan.store import audit
 from yangfan.store.models import (
     DataValueRow,
     GroupMemberRow,
@@ -130,6 +131,9 @@ def write_batch(session: Session, file_name: str, digest: str, values: Sequence[
     if new_rows:
         session.bulk_insert_mappings(DataValueRow.__mapper__, new_rows)
     elect_preferred(session, {v.key for v in values})
+    audit.append(session, user, "data.import", "import_batch", str(batch.id),
+                 after={"file": file_name, "sha256": digest, "status": status, "inserted": inserted,
+                        "revised": revised, "unchanged": unchanged})
     return WriteResult(batch.id, inserted, revised, unchanged)
 
 

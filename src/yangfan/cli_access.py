@@ -1,0 +1,101 @@
+"""``yangfan user …`` and ``yangfan audit …``: accounts, grants, tokens and the audit chain."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from typing import Annotated
+
+import typer
+
+from yangfan.context import Yangfan
+from yangfan.output import Format, render
+
+user_app = typer.Typer(help="Accounts, roles and API tokens. / 用户与权限。", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log. / 审计日志。", no_args_is_help=True)
+ACTOR = "cli:" + getpass.getuser()
+OrgUnitOpt = Annotated[str | None, typer.Option("--org-unit", "-o", help="scope of the role")]
+
+
+def _session(y: Yangfan):  # type: ignore[no-untyped-def]
+    from yangfan.store.db import session_scope
+
+    return session_scope(y.engine)
+
+
+@user_app.command("create")
+def create(username: str, display_name: Annotated[str, typer.Option()] = "",
+           role: Annotated[str | None, typer.Option(help="grant this role at once")] = None,
+           org_unit: OrgUnitOpt = None,
+           password_stdin: Annotated[bool, typer.Option(help="read the password from standard input")] = False,
+           ) -> None:
+    """Create an account (password asked for, or read from stdin). / 创建用户。"""
+    from yangfan.access import accounts
+    from yangfan.access.roles import parse_role
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass("password: ")
+    y = Yangfan()
+    with _session(y) as session:
+        accounts.create_user(session, ACTOR, username, password, display_name)
+        if role:
+            accounts.grant(session, ACTOR, username, parse_role(role), org_unit, y.tree)
+    typer.echo(f"created {username}", err=True)
+
+
+@user_app.command("grant")
+def grant(username: str, role: str, org_unit: OrgUnitOpt = None) -> None:
+    """Give a user a role, scoped to an org unit where the role is scoped. / 授权。"""
+    from yangfan.access import accounts
+    from yangfan.access.roles import parse_role
+
+    y = Yangfan()
+    with _session(y) as session:
+        accounts.grant(session, ACTOR, username, parse_role(role), org_unit, y.tree)
+
+
+@user_app.command("revoke")
+def revoke(username: str, role: str, org_unit: OrgUnitOpt = None) -> None:
+    """Take a role away. / 撤销授权。"""
+    from yangfan.access import accounts
+    from yangfan.access.roles import parse_role
+
+    with _session(Yangfan()) as session:
+        accounts.revoke(session, ACTOR, username, parse_role(role), org_unit)
+
+
+@user_app.command("token")
+def token(username: str, name: Annotated[str, typer.Option(help="what the token is for")]) -> None:
+    """Create an API token; it is printed once and only its hash is kept. / 创建 API 令牌。"""
+    from yangfan.access import accounts
+
+    with _session(Yangfan()) as session:
+        typer.echo(accounts.create_token(session, ACTOR, username, name))
+
+
+@audit_app.command("verify")
+def verify() -> None:
+    """Check the hash chain; exit 1 naming the first broken entry. / 校验审计日志。"""
+    from yangfan.store import audit
+
+    with _session(Yangfan()) as session:
+        verdict = audit.verify(session)
+    if not verdict.intact:
+        typer.echo(f"error: audit entry {verdict.broken_id} is broken: {verdict.reason} / "
+                   f"审计记录 {verdict.broken_id} 被篡改或缺失", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"audit log intact: {verdict.entries} entries / 审计日志完整", err=True)
+
+
+@audit_app.command("list")
+def list_entries(fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+                 limit: int = 50) -> None:
+    """The latest entries of the audit log. / 审计记录。"""
+    from sqlalchemy import select
+
+    from yangfan.store.models import AuditRow
+
+    with _session(Yangfan()) as session:
+        rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)).all()
+        records = [{"id": r.id, "at": r.at, "actor": r.actor, "action": r.action, "entity": r.entity,
+                    "entity_id": r.entity_id, "before": r.before, "after": r.after} for r in rows]
+    typer.echo(render(records, fmt, ["id", "at", "actor", "action", "entity", "entity_id", "after"]))
