@@ -111,12 +111,12 @@ def phase_baseline_load(work: Path) -> dict[str, float]:
     import duckdb
     import pyarrow as pa
 
-    from yangfan.analytics.cube import export_facts
+    from yangfan.analytics.export import export_facts
     from yangfan.store.db import make_engine
 
     _, tree, _ = _setup()
     t0 = time.perf_counter()
-    facts = export_facts(make_engine(f"sqlite:///{work / 'store.sqlite'}"))
+    facts = export_facts(make_engine(f"sqlite:///{work / 'store.sqlite'}").url)
     leaves = _leaves(tree)
     city = {c: c if tree.units[c].level == 2 else tree.units[c].parent for c in leaves}  # type: ignore[attr-defined]
     anc = pa.table({"county": leaves, "city": [city[c] for c in leaves],

@@ -16,7 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from yangfan.analytics.cube import FACT_SCHEMA, build_cube
+from yangfan.analytics.cube import build_cube
+from yangfan.analytics.export import FACT_SCHEMA
 from yangfan.analytics.query import Analytics, Query
 from yangfan.catalog import get_catalog
 from yangfan.geo.orgunits import NATION, OrgUnit, OrgUnitTree
