@@ -13,13 +13,13 @@ from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.settings import REPO_ROOT
 from yangfan.web import pages
-from yangfan.web.api import catalog, figures, geo
+from yangfan.web.api import account, catalog, figures, geo
 from yangfan.web.responses import error_response
 
 HERE = Path(__file__).parent
 ECHARTS = REPO_ROOT / "node_modules" / "echarts" / "dist"
 API_PREFIX = "/api/v1"
-API_ROUTERS = (catalog.router, geo.router, figures.router)
+API_ROUTERS = (catalog.router, geo.router, figures.router, account.router)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 

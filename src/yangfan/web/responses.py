@@ -38,7 +38,12 @@ def paged_json(request: Request, items: Sequence[Any], page: Page) -> Response:
 
 
 def _status(exc: YangfanError) -> int:
-    return 404 if all(i.code.endswith(".unknown") for i in exc.issues) else 400
+    codes = [i.code for i in exc.issues]
+    if any(c.startswith("permission.") or c == "auth.csrf" for c in codes):
+        return 403
+    if any(c.startswith("auth.") for c in codes):
+        return 401
+    return 404 if all(c.endswith(".unknown") for c in codes) else 400
 
 
 def error_response(exc: YangfanError) -> JSONResponse:

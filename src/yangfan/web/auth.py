@@ -1,0 +1,68 @@
+"""Who is asking: a bearer API token, a session cookie (with CSRF on every change), or the public."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from yangfan.access.accounts import Grant, grants_of, user_for_token
+from yangfan.access.roles import Role
+from yangfan.access.sessions import resolve
+from yangfan.errors import YangfanError
+from yangfan.store.db import session_scope
+from yangfan.web.deps import YangfanDep
+
+COOKIE = "yangfan_session"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """The caller: a user with grants, or the public (username None)."""
+
+    username: str | None = None
+    grants: tuple[Grant, ...] = field(default=(Grant(Role.public, None),))
+    csrf_token: str | None = None
+
+    @property
+    def is_public(self) -> bool:
+        """True for a caller who did not authenticate."""
+        return self.username is None
+
+
+PUBLIC = Principal()
+
+
+def _principal(request: Request, y: YangfanDep) -> Principal:
+    auth = request.headers.get("authorization", "")
+    cookie = request.cookies.get(COOKIE)
+    with session_scope(y.engine) as s:
+        if auth.lower().startswith("bearer "):
+            user = user_for_token(s, auth[7:].strip())
+            if user is None:
+                raise YangfanError.single("auth.token", "API 令牌无效或已撤销", "the API token is invalid or revoked")
+            return Principal(user.username, tuple(grants_of(s, user.username)))
+        if cookie:
+            found = resolve(s, cookie)
+            if found is not None:
+                user, csrf = found
+                if request.method not in SAFE_METHODS and request.headers.get(CSRF_HEADER) != csrf:
+                    raise YangfanError.single("auth.csrf", "缺少或错误的 CSRF 令牌", "missing or wrong CSRF token")
+                return Principal(user.username, tuple(grants_of(s, user.username)), csrf)
+    return PUBLIC
+
+
+PrincipalDep = Annotated[Principal, Depends(_principal)]
+
+
+def require_user(principal: PrincipalDep) -> Principal:
+    """Refuse the public."""
+    if principal.is_public:
+        raise YangfanError.single("auth.required", "请先登录", "please log in first")
+    return principal
+
+
+UserDep = Annotated[Principal, Depends(require_user)]

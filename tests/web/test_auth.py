@@ -1,0 +1,124 @@
+"""Login, sessions, CSRF, tokens and scoped writes, checked on the server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from tests.builders import platform
+from yangfan.access import accounts
+from yangfan.access.roles import Role
+from yangfan.context import Yangfan
+from yangfan.store.db import session_scope
+from yangfan.store.models import AuditRow, DataValueRow
+from yangfan.web.app import create_app
+
+PASSWORD = "a long enough password"
+USERS = {"admin": (Role.administrator, None), "gd": (Role.provincial_reporter, "440000"),
+         "cm": (Role.operator_reporter, "cmcc")}
+
+
+@pytest.fixture
+def y(tmp_path: Path) -> Yangfan:
+    p = platform(tmp_path)
+    with session_scope(p.engine) as s:
+        for name, (role, unit) in USERS.items():
+            accounts.create_user(s, "test", name, PASSWORD)
+            accounts.grant(s, "test", name, role, unit, p.tree)
+    p.rebuild()
+    return p
+
+
+def client_for(y: Yangfan, username: str | None = None) -> tuple[TestClient, str]:
+    c = TestClient(create_app(y))
+    if username is None:
+        return c, ""
+    r = c.post("/api/v1/auth/login", json={"username": username, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return c, r.json()["csrf_token"]
+
+
+def csv(*rows: str) -> bytes:
+    return ("indicator,org_unit,period,value,unit,disaggregation\n" + "\n".join(rows) + "\n").encode()
+
+
+def values_in_store(y: Yangfan) -> int:
+    with session_scope(y.engine) as s:
+        return int(s.scalar(select(func.count()).select_from(DataValueRow)) or 0)
+
+
+def test_login_me_logout(y: Yangfan) -> None:
+    c, csrf = client_for(y, "gd")
+    me = c.get("/api/v1/auth/me").json()
+    assert me["username"] == "gd" and me["grants"] == [{"role": "provincial_reporter", "org_unit": "440000"}]
+    assert c.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 200
+    assert c.get("/api/v1/auth/me").json()["username"] is None
+
+
+def test_wrong_password_then_lockout(y: Yangfan) -> None:
+    c = TestClient(create_app(y))
+    for _ in range(5):
+        r = c.post("/api/v1/auth/login", json={"username": "gd", "password": "wrong password!"})
+        assert r.status_code == 401 and r.json()["error"]["code"] == "auth.failed"
+    r = c.post("/api/v1/auth/login", json={"username": "gd", "password": PASSWORD})
+    assert r.status_code == 401 and r.json()["error"]["code"] == "auth.locked"
+    unknown = c.post("/api/v1/auth/login", json={"username": "nobody", "password": PASSWORD})
+    assert unknown.json()["error"]["code"] == "auth.failed"  # the same answer as a wrong password
+    with session_scope(y.engine) as s:
+        failures = s.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.action == "auth.login_failed"))
+        assert failures == 6
+
+
+def test_state_changes_need_the_csrf_token(y: Yangfan) -> None:
+    c, csrf = client_for(y, "gd")
+    body = csv("bs_5g,440300,2025-06,8.1,万个,")
+    r = c.post("/api/v1/imports", params={"file_name": "a.csv"}, content=body)
+    assert r.status_code == 403 and r.json()["error"]["code"] == "auth.csrf"
+    r = c.post("/api/v1/imports", params={"file_name": "a.csv"}, content=body, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200 and r.json()["status"] == "submitted" and r.json()["inserted"] == 1
+
+
+def test_the_public_cannot_write(y: Yangfan) -> None:
+    c, _ = client_for(y)
+    r = c.post("/api/v1/imports", params={"file_name": "a.csv"}, content=csv("bs_5g,440300,2025-06,8.1,万个,"))
+    assert r.status_code == 401 and r.json()["error"]["code"] == "auth.required"
+    assert values_in_store(y) == 0
+
+
+def test_a_provincial_reporter_writes_only_inside_its_province(y: Yangfan) -> None:
+    c, csrf = client_for(y, "gd")
+    body = csv("bs_5g,440300,2025-06,8.1,万个,", "bs_5g,110000,2025-06,9.0,万个,")
+    r = c.post("/api/v1/imports", params={"file_name": "b.csv"}, content=body, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 403
+    issue = r.json()["error"]["issues"][0]
+    assert (issue["code"], issue["row"], issue["field"]) == ("permission.denied", 3, "org_unit")
+    assert values_in_store(y) == 0  # all or nothing
+
+
+def test_an_operator_reporter_writes_only_its_operator(y: Yangfan) -> None:
+    with session_scope(y.engine) as s:
+        token = accounts.create_token(s, "test", "cm", "upload")
+    c = TestClient(create_app(y))
+    auth = {"Authorization": f"Bearer {token}"}
+    ok = c.post("/api/v1/imports", params={"file_name": "c.csv"}, headers=auth,
+                content=csv("bs_5g,440000,2025-06,3.1,万个,operator=cmcc"))
+    assert ok.status_code == 200, ok.text  # a token client needs no CSRF token
+    denied = c.post("/api/v1/imports", params={"file_name": "d.csv"}, headers=auth,
+                    content=csv("bs_5g,440000,2025-06,2.2,万个,operator=ctcc"))
+    assert denied.status_code == 403
+    bad = c.post("/api/v1/imports", params={"file_name": "d.csv"}, headers={"Authorization": "Bearer yf_nope"},
+                 content=csv("bs_5g,440000,2025-06,2.2,万个,operator=cmcc"))
+    assert bad.status_code == 401 and bad.json()["error"]["code"] == "auth.token"
+
+
+def test_an_administrators_import_is_approved_and_counted(y: Yangfan) -> None:
+    c, csrf = client_for(y, "admin")
+    r = c.post("/api/v1/imports", params={"file_name": "e.csv"}, content=csv("bs_5g,100000,2025-06,450,万个,"),
+               headers={"X-CSRF-Token": csrf})
+    assert r.json()["status"] == "approved"
+    figure = c.get("/api/v1/data-values", params={"indicator": "bs_5g", "org_unit": "100000",
+                                                  "period": "2025-06"}).json()[0]
+    assert figure["value"] == 4_500_000  # the rebuild after an approved import makes it visible
