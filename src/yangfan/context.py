@@ -77,9 +77,10 @@ class Yangfan:
         """Figures for a query: the same numbers for the CLI, the API and every page."""
         return self.analytics.run(q)
 
-    def progress(self, plan: str | None = None, org_units: list[str] | None = None) -> list[Progress]:
+    def progress(self, plan: str | None = None, org_units: list[str] | None = None,
+                 published_only: bool = False) -> list[Progress]:
         """Progress against the targets of one plan (all plans when None)."""
         if plan is not None and plan not in self.catalog.plans:
             raise YangfanError.single("plan.unknown", f"未知的规划“{plan}”", f"unknown plan '{plan}'")
         targets = [t for t in self.catalog.targets.values() if plan is None or t.plan == plan]
-        return progress_table(self.analytics, self.catalog.plans, targets, org_units)
+        return progress_table(self.analytics, self.catalog.plans, targets, org_units, published_only)

@@ -122,3 +122,15 @@ def test_an_administrators_import_is_approved_and_counted(y: Yangfan) -> None:
     figure = c.get("/api/v1/data-values", params={"indicator": "bs_5g", "org_unit": "100000",
                                                   "period": "2025-06"}).json()[0]
     assert figure["value"] == 4_500_000  # the rebuild after an approved import makes it visible
+
+
+def test_approved_but_unpublished_figures_are_hidden_from_the_public(y: Yangfan) -> None:
+    admin, csrf = client_for(y, "admin")
+    admin.post("/api/v1/imports", params={"file_name": "f.csv"}, content=csv("bs_5g,100000,2025-07,460,万个,"),
+               headers={"X-CSRF-Token": csrf})
+    params = {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-07"}
+    assert admin.get("/api/v1/data-values", params=params).json()[0]["value"] == 4_600_000
+    public, _ = client_for(y)
+    assert public.get("/api/v1/data-values", params=params).json()[0]["value"] is None
+    reporter, _ = client_for(y, "gd")
+    assert reporter.get("/api/v1/data-values", params=params).json()[0]["value"] is None

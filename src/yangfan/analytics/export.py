@@ -25,10 +25,11 @@ from yangfan.store.values import RELEASED
 
 FACT_SCHEMA = pa.schema([("value_id", pa.int64()), ("indicator", pa.string()), ("org_unit", pa.string()),
                          ("period", pa.string()), ("disagg", pa.string()), ("value", pa.float64()),
-                         ("qualifier", pa.string()), ("scope", pa.string()), ("source_id", pa.int64())])
+                         ("qualifier", pa.string()), ("scope", pa.string()), ("source_id", pa.int64()),
+                         ("status", pa.string())])
 FACT_COLUMNS = tuple(FACT_SCHEMA.names)
 _EXPORT_SQL = f"""
-SELECT id, indicator_code, org_unit_code, period_code, disaggregation, value, qualifier, scope, source_id
+SELECT id, indicator_code, org_unit_code, period_code, disaggregation, value, qualifier, scope, source_id, status
 FROM data_value
 WHERE is_current AND preferred AND status IN ({", ".join(repr(s) for s in RELEASED)})
 """

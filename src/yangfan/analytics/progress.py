@@ -55,11 +55,11 @@ class Progress:
         return max(0.0, min(1.0, self.latest.value / self.target.value))
 
 
-def _series(a: Analytics, target: Target, org_unit: str) -> list[Figure]:
+def _series(a: Analytics, target: Target, org_unit: str, published_only: bool) -> list[Figure]:
     periods = a.series(target.indicator, org_unit)
     if not periods:
         return []
-    figures = a.run(Query((target.indicator,), (org_unit,), tuple(periods)))
+    figures = a.run(Query((target.indicator,), (org_unit,), tuple(periods), published_only=published_only))
     return [f for f in figures if f.value is not None]
 
 
@@ -103,9 +103,10 @@ def _met_at(target: Target, series: list[Figure]) -> Period | None:
     return None
 
 
-def assess(a: Analytics, plan: Plan, target: Target, org_unit: str, as_of: Period) -> Progress:
+def assess(a: Analytics, plan: Plan, target: Target, org_unit: str, as_of: Period,
+           published_only: bool = False) -> Progress:
     """Progress of one target at one org unit, with data up to ``as_of`` (the latest period in the store)."""
-    series = _series(a, target, org_unit)
+    series = _series(a, target, org_unit, published_only)
     if not series:
         return Progress(target, org_unit, "tracked" if target.comparator == "track" else "no_data")
     latest = series[-1]
@@ -153,13 +154,13 @@ def _ended(target: Target, org_unit: str, series: list[Figure], latest: Figure, 
 
 
 def progress_table(a: Analytics, plans: dict[str, Plan], targets: list[Target], org_units: list[str] | None = None,
-                   ) -> list[Progress]:
+                   published_only: bool = False) -> list[Progress]:
     """Progress of each target at each org unit where its indicator has data (the nation first)."""
     as_of = a.latest_month()
     out = []
     for t in targets:
         for ou in org_units or _units_for(a, t):
-            p = assess(a, plans[t.plan], t, ou, as_of)
+            p = assess(a, plans[t.plan], t, ou, as_of, published_only)
             if ou == NATION or org_units or p.status not in ("no_data", "tracked") or p.latest is not None:
                 out.append(p)
     return out

@@ -35,6 +35,8 @@ class Query:
     disaggregation: str = ""
     #: Sums over only some of a unit's parts are not totals: left out unless asked for.
     allow_incomplete: bool = False
+    #: The public sees published figures only: a figure with any unpublished input is left out.
+    published_only: bool = False
 
     @classmethod
     def parse(cls, indicators: Iterable[str], org_units: Iterable[str], periods: Iterable[str],
@@ -102,11 +104,13 @@ _HITS = """
 WITH cells AS (
     SELECT * REPLACE (period::VARCHAR AS period) FROM cube
     WHERE indicator IN ({indicators}) AND period IN ({periods}) AND disagg = {disagg}
-      AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest($units) AS t(x)) AND ($allow OR NOT incomplete)
+      AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest($units) AS t(x))
+      AND ($allow OR NOT incomplete) AND (published OR NOT $published_only)
 ), years AS (
     SELECT * REPLACE (period::VARCHAR AS period) FROM cube
     WHERE indicator IN ({annual}) AND disagg = {disagg}
-      AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest($units) AS t(x)) AND ($allow OR NOT incomplete)
+      AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest($units) AS t(x))
+      AND ($allow OR NOT incomplete) AND (published OR NOT $published_only)
 ), latest_year AS (  -- one pick per indicator, limit and unit, however many figures share it
     SELECT a.max_year, c.*
     FROM (SELECT DISTINCT in_ind, max_year FROM plan WHERE annual) a
@@ -213,7 +217,8 @@ class Analytics:
             present = sorted(set(values) & known[type_])
             literals[name] = ", ".join("'" + v.replace("'", "''") + "'" for v in present) or "NULL"
         cur.register("plan", plan)
-        return cur.execute(sql.format(**literals), {"allow": q.allow_incomplete, "units": units}).fetchall()
+        return cur.execute(sql.format(**literals), {"allow": q.allow_incomplete, "units": units,
+                                                       "published_only": q.published_only}).fetchall()
 
     def run(self, q: Query) -> list[Figure]:
         """Compute every figure of the query, in query order; a figure whose inputs are missing has value None."""

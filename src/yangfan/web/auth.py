@@ -32,6 +32,12 @@ class Principal:
         """True for a caller who did not authenticate."""
         return self.username is None
 
+    @property
+    def published_only(self) -> bool:
+        """Only ministry-level roles read approved figures before publication; everyone else reads
+        published ones, so that no one sees another unit's unpublished data."""
+        return not any(g.role in (Role.administrator, Role.ministry_analyst) for g in self.grants)
+
 
 PUBLIC = Principal()
 

@@ -72,7 +72,7 @@ def _trend(y: Yangfan, indicator: str) -> list[list[Any]]:
     if len(periods) < 2:
         return []
     ind = y.catalog.indicators[indicator]
-    figures = y.query(Query((indicator,), (NATION,), tuple(periods)))
+    figures = y.query(Query((indicator,), (NATION,), tuple(periods), published_only=True))
     return [[f.period.code, round(f.value / ind.display_divisor, ind.decimals + 1)]
             for f in figures if f.value is not None]
 
@@ -80,7 +80,7 @@ def _trend(y: Yangfan, indicator: str) -> list[list[Any]]:
 def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
     """The plan's targets at the nation, in catalog order."""
     rows = []
-    for p in y.progress(plan, [NATION]):
+    for p in y.progress(plan, [NATION], published_only=True):  # the cockpit is public: published figures only
         ind = y.catalog.indicators[p.target.indicator]
         latest = p.latest
         rows.append(CockpitRow(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
 from yangfan.analytics.query import Query as FigureQuery
 from yangfan.records import figure_record, progress_record
+from yangfan.web.auth import PrincipalDep
 from yangfan.web.deps import PageDep, YangfanDep
 from yangfan.web.responses import paged_json
 
@@ -15,17 +17,20 @@ router = APIRouter(tags=["figures"])
 
 
 @router.get("/data-values", summary="Figures: indicators × org units × periods / 指标数值")
-def data_values(request: Request, y: YangfanDep, page: PageDep,
+def data_values(request: Request, y: YangfanDep, page: PageDep, principal: PrincipalDep,
                 indicator: Annotated[list[str], Query(min_length=1)],
                 org_unit: Annotated[list[str], Query(min_length=1)],
                 period: Annotated[list[str], Query(min_length=1)], disaggregation: str = "") -> Response:
     """The same computation as ``yangfan query``: derived figures from aggregated numerator and denominator."""
-    figures = y.query(FigureQuery.parse(indicator, org_unit, period, disaggregation))
+    q = FigureQuery.parse(indicator, org_unit, period, disaggregation)
+    figures = y.query(replace(q, published_only=principal.published_only))
     return paged_json(request, [figure_record(f, y.tree) for f in figures], page)
 
 
 @router.get("/progress", summary="Progress against targets / 目标进度")
-def progress(request: Request, y: YangfanDep, page: PageDep, plan: str | None = "sailing-2024",
+def progress(request: Request, y: YangfanDep, page: PageDep, principal: PrincipalDep,
+             plan: str | None = "sailing-2024",
              org_unit: Annotated[list[str] | None, Query()] = None) -> Response:
-    rows = [progress_record(p, y.catalog, y.tree) for p in y.progress(plan or None, org_unit or None)]
+    found = y.progress(plan or None, org_unit or None, principal.published_only)
+    rows = [progress_record(p, y.catalog, y.tree) for p in found]
     return paged_json(request, rows, page)
