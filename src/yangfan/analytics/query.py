@@ -81,6 +81,8 @@ class Figure(NamedTuple):
     incomplete: bool = False
     scope: str = ""
     sources: tuple[str, ...] = ()
+    #: Computed from synthetic demo values (演示数据) rather than reported figures.
+    demo: bool = False
 
     def rounded(self) -> float | None:
         """The value at the indicator's published precision (display unit for raw indicators)."""
@@ -131,9 +133,10 @@ WITH cells AS (
 _FIGURES = _HITS + """
 SELECT out_ind, out_period, org_unit,
        sum(CASE WHEN side = 'd' THEN 0 ELSE sign * value END), sum(CASE WHEN side = 'd' THEN value END),
-       -- flags as bits: 1 lower-bound numerator, 2 lower-bound denominator, 4 approximate, 8 incomplete
+       -- flags as bits: 1 lower-bound numerator, 2 lower-bound denominator, 4 approximate, 8 incomplete, 16 demo
        bool_or(side <> 'd' AND lower_bound AND sign > 0)::INT + 2 * bool_or(side = 'd' AND lower_bound)::INT
-         + 4 * bool_or(approx OR (lower_bound AND sign < 0))::INT + 8 * bool_or(incomplete)::INT,
+         + 4 * bool_or(approx OR (lower_bound AND sign < 0))::INT + 8 * bool_or(incomplete)::INT
+         + 16 * bool_or(demo)::INT,
        CASE WHEN min(scope) FILTER (WHERE scope <> '') = max(scope) THEN max(scope)
             ELSE concat_ws(',', min(scope) FILTER (WHERE scope <> ''), max(scope)) END,
        string_agg(source_id::VARCHAR, ',')
@@ -234,11 +237,12 @@ class Analytics:
             sources = self._urls(src) if src else ()
             if ind.kind == "raw":
                 found[(code, ou, per)] = Figure(ind, ou, periods[per], num, None, None, flags & 1 > 0, flags & 4 > 0,
-                                                flags & 8 > 0, scope or "", sources)
+                                                flags & 8 > 0, scope or "", sources, flags & 16 > 0)
             else:
                 # A lower-bound numerator gives a lower-bound ratio; a lower-bound denominator makes it approximate.
                 found[(code, ou, per)] = Figure(ind, ou, periods[per], num / den * ind.scale if den else None, num,
-                                                den, flags & 3 == 1, flags & 6 > 0, flags & 8 > 0, scope or "", sources)
+                                                den, flags & 3 == 1, flags & 6 > 0, flags & 8 > 0, scope or "", sources,
+                                                flags & 16 > 0)
         return [found.get((code, ou, pc)) or Figure(ind, ou, p, None)
                 for code, ind in indicators.items() for ou in q.org_units for pc, p in periods.items()]
 
@@ -269,6 +273,17 @@ class Analytics:
                  AND org_unit = TRY_CAST(? AS unit_t) AND disagg = TRY_CAST(? AS disagg_t) ORDER BY period""",
             [inputs, org_unit, disagg]).fetchall()
         return [parse_period(r[0]) for r in rows]
+
+    def reported(self, indicator: str, org_units: Iterable[str]) -> dict[tuple[str, str], Cell]:
+        """Values reported for these units (not sums, not demo values), by (org unit, period)."""
+        rows = self._cursor().execute(
+            """SELECT org_unit, period, value, lower_bound, approx, scope, value_id, source_id FROM cube
+               WHERE indicator = TRY_CAST(? AS indicator_t) AND disagg = '' AND origin = 'reported' AND NOT demo
+                 AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest(?) AS t(x))""",
+            [indicator, list(org_units)]).fetchall()
+        urls = self._source_urls
+        return {(ou, per): Cell(indicator, ou, per, value, 1, "reported", lb, ax, False, scope, vid, urls.get(sid))
+                for ou, per, value, lb, ax, scope, vid, sid in rows}
 
     def units_with_data(self, indicator: str, disagg: str = "") -> list[str]:
         """Org units that have values of the indicator (its first input, for a derived one)."""
