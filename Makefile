@@ -24,7 +24,8 @@ lint:
 	.venv/bin/ruff check src tests benchmarks
 	.venv/bin/mypy
 
-bench: setup
+bench:
+	bash scripts/setup.sh bench
 	@set -e; for f in benchmarks/*.py; do [ -e "$$f" ] || continue; echo "== $$f"; $(PY) "$$f"; done
 
 docs:

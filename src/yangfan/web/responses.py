@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
@@ -17,24 +18,58 @@ from yangfan.web.deps import Page
 CACHE_CONTROL = "public, max-age=60"
 
 
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A response body encoded once, with its strong ETag and the headers that go with it."""
+
+    body: bytes
+    etag: str
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def encode(payload: Any, headers: dict[str, str] | None = None) -> Encoded:
+    """JSON bytes (UTF-8, compact) and their ETag."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return encoded_bytes(body, headers)
+
+
+def encoded_bytes(body: bytes, headers: dict[str, str] | None = None) -> Encoded:
+    """Bytes already encoded (a GeoJSON file) and their ETag."""
+    return Encoded(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', tuple((headers or {}).items()))
+
+
+def respond(request: Request, enc: Encoded, headers: dict[str, str] | None = None,
+            media_type: str = "application/json") -> Response:
+    """The body, or 304 and no body when the client's If-None-Match names its ETag."""
+    all_headers = {"ETag": enc.etag, "Cache-Control": CACHE_CONTROL, **dict(enc.headers), **(headers or {})}
+    if enc.etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+        return Response(status_code=304, headers=all_headers)
+    return Response(enc.body, media_type=media_type, headers=all_headers)
+
+
 def cached_json(request: Request, payload: Any, headers: dict[str, str] | None = None) -> Response:
     """JSON with a strong ETag; a request whose If-None-Match matches gets 304 and no body."""
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    all_headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, **(headers or {})}
-    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
-        return Response(status_code=304, headers=all_headers)
-    return Response(body, media_type="application/json", headers=all_headers)
+    return respond(request, encode(payload), headers)
+
+
+def encode_page(items: Sequence[Any], page: Page) -> Encoded:
+    """One page of a list, encoded, with X-Total-Count."""
+    return encode(list(items[page.offset:page.offset + page.limit]), {"X-Total-Count": str(len(items))})
+
+
+def respond_page(request: Request, enc: Encoded, page: Page) -> Response:
+    """An encoded page, with a Link to the next page when there is one."""
+    total = int(dict(enc.headers)["X-Total-Count"])
+    headers = {}
+    if page.offset + page.limit < total:
+        nxt = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)
+        headers["Link"] = f'<{nxt}>; rel="next"'
+    return respond(request, enc, headers)
 
 
 def paged_json(request: Request, items: Sequence[Any], page: Page) -> Response:
     """One page of a list, with X-Total-Count and a Link to the next page when there is one."""
-    chunk = list(items[page.offset:page.offset + page.limit])
-    headers = {"X-Total-Count": str(len(items))}
-    if page.offset + page.limit < len(items):
-        nxt = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)
-        headers["Link"] = f'<{nxt}>; rel="next"'
-    return cached_json(request, chunk, headers)
+    return respond_page(request, encode_page(items, page), page)
 
 
 def _status(exc: YangfanError) -> int:
