@@ -90,12 +90,10 @@ def verify() -> None:
 def list_entries(fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
                  limit: int = 50) -> None:
     """The latest entries of the audit log. / 审计记录。"""
-    from sqlalchemy import select
-
-    from yangfan.store.models import AuditRow
+    from yangfan.store.audit import AuditFilter, entries
 
     with _session(Yangfan()) as session:
-        rows = session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)).all()
+        _, rows = entries(session, AuditFilter(), limit)
         records = [{"id": r.id, "at": r.at, "actor": r.actor, "action": r.action, "entity": r.entity,
                     "entity_id": r.entity_id, "before": r.before, "after": r.after} for r in rows]
     typer.echo(render(records, fmt, ["id", "at", "actor", "action", "entity", "entity_id", "after"]))

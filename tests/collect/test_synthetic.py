@@ -82,3 +82,13 @@ def test_ratios_of_demo_values_are_plausible_and_flagged(demo: Any) -> None:
 def test_generating_again_from_the_same_totals_changes_nothing(demo: Any) -> None:
     assert demo_values(demo.analytics, demo.tree) == demo_values(demo.analytics, demo.tree)
     assert demo.load_demo_values().repeated
+
+
+def test_every_unit_the_map_draws_has_a_value(demo: Any) -> None:
+    from yangfan.geo.boundaries import drilldown
+
+    for province in demo.tree.at_level(1):
+        units = [u.code for u in drilldown(demo.tree, province.code)]
+        figures = demo.query(Query.parse(["bs_5g_per_10k"], units, ["2025-06"]))
+        missing = [f.org_unit for f in figures if f.value is None]
+        assert not missing, (province.code, missing[:5])

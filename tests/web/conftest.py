@@ -43,3 +43,21 @@ def live_url(app: FastAPI) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+PASSWORD = "pages test password"
+
+
+@pytest.fixture(scope="session")
+def page_users(demo: Yangfan) -> dict[str, str]:
+    """An administrator and a provincial reporter (Guangdong) in the shared demo store."""
+    from yangfan.access import accounts
+    from yangfan.access.roles import Role
+    from yangfan.store.db import session_scope
+
+    with session_scope(demo.engine) as s:
+        for name, role, unit in (("pages-admin", Role.administrator, None),
+                                 ("pages-gd", Role.provincial_reporter, "440000")):
+            accounts.create_user(s, "test", name, PASSWORD)
+            accounts.grant(s, "test", name, role, unit, demo.tree)
+    return {"admin": "pages-admin", "reporter": "pages-gd"}

@@ -144,8 +144,9 @@ FROM hits GROUP BY out_ind, out_period, org_unit
 HAVING sum((side = 'd')::INT) = any_value(n_den) AND count(*) = any_value(n_num) + any_value(n_den)
 """
 _CELLS = _HITS + """
-SELECT indicator, org_unit, period, value, sign, origin, lower_bound, approx, incomplete, scope, value_id, source_id
-FROM hits ORDER BY side DESC, indicator, period
+SELECT out_period, indicator, org_unit, period, value, sign, origin, lower_bound, approx, incomplete, scope,
+       value_id, source_id
+FROM hits ORDER BY out_period, side DESC, indicator, period
 """
 
 class Analytics:
@@ -171,6 +172,11 @@ class Analytics:
                 self.__dict__.pop("_source_urls", None)
                 self.__dict__.pop("_known", None)
             return self._con.cursor()
+
+    @property
+    def version(self) -> float:
+        """Identity of the current build (its file's modification time): results change only with it."""
+        return self.path.stat().st_mtime if self.path.exists() else 0.0
 
     @cached_property
     def _source_urls(self) -> dict[int, str]:
@@ -254,14 +260,23 @@ class Analytics:
 
     def inputs(self, figure: Figure, allow_incomplete: bool = False) -> list[Cell]:
         """The cells a figure was computed from (numerator first), for lineage."""
-        q = Query((figure.indicator.code,), (figure.org_unit,), (figure.period,), allow_incomplete=allow_incomplete)
-        plan = self._plan([figure.indicator], q.periods)
+        found = self.inputs_by_period(figure.indicator.code, figure.org_unit, (figure.period,), allow_incomplete)
+        return found.get(figure.period.code, [])
+
+    def inputs_by_period(self, indicator: str, org_unit: str, periods: tuple[Period, ...],
+                         allow_incomplete: bool = False) -> dict[str, list[Cell]]:
+        """The cells of one indicator's figures at one org unit, by figure period, in one query."""
+        q = Query((indicator,), (org_unit,), periods, allow_incomplete=allow_incomplete)
+        plan = self._plan([self.catalog.indicator(indicator)], q.periods)
         if not plan.num_rows:
-            return []
+            return {}
         urls = self._source_urls
-        return [Cell(ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid, urls.get(sid) if sid else None)
-                for ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid, sid
-                in self._execute(_CELLS, plan, [figure.org_unit], q)]
+        out: dict[str, list[Cell]] = {}
+        for out_period, ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid, sid in self._execute(
+                _CELLS, plan, [org_unit], q):
+            out.setdefault(out_period, []).append(
+                Cell(ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid, urls.get(sid) if sid else None))
+        return out
 
     def series(self, indicator: str, org_unit: str, disagg: str = "") -> list[Period]:
         """Periods at which the indicator (the sub-annual inputs of a derived one) has values."""
@@ -293,6 +308,10 @@ class Analytics:
                WHERE indicator = TRY_CAST(? AS indicator_t) AND disagg = TRY_CAST(? AS disagg_t) ORDER BY org_unit""",
             [ind.inputs[0], disagg]).fetchall()
         return [r[0] for r in rows]
+
+    def indicators_with_data(self) -> set[str]:
+        """Codes of the indicators that have any value."""
+        return {r[0] for r in self._cursor().execute("SELECT DISTINCT indicator::VARCHAR FROM cube").fetchall()}
 
     def periods(self) -> list[Period]:
         """Every period that has values, months then quarters then years, each in order."""

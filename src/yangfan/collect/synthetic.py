@@ -4,7 +4,8 @@ MIIT publishes national and regional figures, not provincial or city ones. So th
 region pages and the rankings have something to show, the demo apportions each published total
 down the tree: the nation's figure to the four MIIT regions (a region's own published figure
 wins; the others share what it leaves), each region's to its provinces, each province's to its
-prefecture-level units. The weights are resident population (the 2020 census, real where it is
+prefecture-level units (and the county-level units under the placeholders 市辖区 and 省直辖县级行政区划,
+which the map shows in their place). The weights are resident population (the 2020 census, real where it is
 known) times a fixed random factor per unit that drifts slowly over the years, so that ranks
 differ between indicators and move a little over time. A total that contains a part (all base
 stations ⊇ 5G base stations, mobile users ⊇ 5G users) is apportioned mostly like its part, so the
@@ -43,7 +44,7 @@ APPORTIONED: dict[str, str | None] = {
 #: most 1/PART_WEIGHT times its national ratio to the whole anywhere (5G users ≈ 0.65 of all).
 PART_WEIGHT = 0.8
 #: Standard deviation of a unit's log factor: base stations vary more than users per head.
-SPREAD = {"bs": 0.2, "users": 0.1}
+SPREAD = {"bs": 0.2, "users": 0.06}
 EPOCH, SPAN_DAYS = date(2019, 1, 1), 9 * 365
 
 
@@ -93,6 +94,23 @@ class _Apportioner:
         wsum = sum(weights.values())
         return {c: w / wsum for c, w in weights.items()}
 
+    def _placeholders(self, values: Mapping[str, float], kind: str, when: float,
+                      of_part: Mapping[str, float] | None) -> dict[str, float]:
+        """The county-level units under 市辖区 and 省直辖县级行政区划 (which have no area of their own,
+        so the map shows these units instead): equal shares times their random factor."""
+        out: dict[str, float] = {}
+        for c in self.level2:
+            if self.tree.get(c).kind != "placeholder" or not self.tree.children.get(c):
+                continue
+            kids = self.tree.children[c]
+            weights = {k: 1.0 if kind == "population" else _factor(f"{kind}:{k}", when) for k in kids}
+            if of_part:
+                wsum = sum(weights.values())
+                weights = {k: PART_WEIGHT * of_part[k] / of_part[c] + (1 - PART_WEIGHT) * w / wsum
+                           for k, w in weights.items()}
+            out |= apportion(values[c], weights)
+        return out
+
     def _province_weights(self, kind: str, when: float) -> dict[str, float]:
         return {p: self.population[p] * _factor(f"{kind}:{p}", when) for p in self.provinces}
 
@@ -134,6 +152,7 @@ class _Apportioner:
                 if of_part:
                     city = {c: PART_WEIGHT * of_part[c] / of_part[p] + (1 - PART_WEIGHT) * w for c, w in city.items()}
                 values |= apportion(values[p], city)
+            values |= self._placeholders(values, kind, when, of_part)
             out[period] = values
         return out
 
@@ -147,6 +166,7 @@ class _Apportioner:
             values = known | apportion(total.value - sum(known.values()), others)
             for p in self.provinces:
                 values |= apportion(values[p], self._city_weights(p, "population", 0.0))
+            values |= self._placeholders(values, "population", 0.0, None)
             out[year] = {u: v for u, v in values.items() if (u, year) not in real}
         return out
 

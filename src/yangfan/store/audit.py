@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yangfan.store.models import AuditRow
@@ -66,3 +66,34 @@ def verify(session: Session) -> Verdict:
             return Verdict(n, row.id, "content does not match its hash (the entry was altered)")
         prev = row.hash
     return Verdict(n)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    """Which entries to list: by actor, action, entity and time (ISO dates, inclusive)."""
+
+    actor: str = ""
+    action: str = ""
+    entity: str = ""
+    since: str = ""
+    until: str = ""
+
+
+def entries(session: Session, f: AuditFilter, limit: int = 50, offset: int = 0) -> tuple[int, list[AuditRow]]:
+    """The newest entries that pass the filter, and how many pass in all."""
+    q = select(AuditRow)
+    for column, value in ((AuditRow.actor, f.actor), (AuditRow.action, f.action), (AuditRow.entity, f.entity)):
+        if value:
+            q = q.where(column == value)
+    if f.since:
+        q = q.where(AuditRow.at >= f.since)
+    if f.until:
+        q = q.where(AuditRow.at < f.until + "\uffff")  # the whole 'until' day: ISO texts sort by time
+    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
+    rows = session.scalars(q.order_by(AuditRow.id.desc()).limit(limit).offset(offset)).all()
+    return total, list(rows)
+
+
+def actions(session: Session) -> list[str]:
+    """Every kind of action in the log, for the filter's choices."""
+    return list(session.scalars(select(AuditRow.action).distinct().order_by(AuditRow.action)))

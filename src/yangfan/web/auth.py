@@ -45,6 +45,8 @@ PUBLIC = Principal()
 def _principal(request: Request, y: YangfanDep) -> Principal:
     auth = request.headers.get("authorization", "")
     cookie = request.cookies.get(COOKIE)
+    if not auth and not cookie:  # the public: no need to touch the store
+        return PUBLIC
     with session_scope(y.engine) as s:
         if auth.lower().startswith("bearer "):
             user = user_for_token(s, auth[7:].strip())
@@ -72,3 +74,13 @@ def require_user(principal: PrincipalDep) -> Principal:
 
 
 UserDep = Annotated[Principal, Depends(require_user)]
+
+
+def require_administrator(principal: UserDep) -> Principal:
+    """Only administrators (the audit log, user management)."""
+    if not any(g.role == Role.administrator for g in principal.grants):
+        raise YangfanError.single("permission.role", "仅管理员可访问", "administrators only")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(require_administrator)]

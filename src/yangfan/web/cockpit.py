@@ -7,8 +7,10 @@ from typing import Any
 
 from yangfan.analytics.progress import STATUS_EN, Progress
 from yangfan.analytics.query import Query
+from yangfan.catalog import Target
 from yangfan.context import Yangfan
 from yangfan.geo.orgunits import NATION
+from yangfan.web.cache import per_build
 from yangfan.web.i18n import Lang, unit_text
 
 
@@ -23,6 +25,7 @@ class CockpitRow:
     code: str
     indicator: str
     name: str
+    section: str
     target_text: str
     latest_text: str
     period: str
@@ -38,19 +41,21 @@ class CockpitRow:
     trend: list[list[Any]]
 
 
-def _target_text(y: Yangfan, p: Progress, lang: Lang) -> str:
-    ind = y.catalog.indicators[p.target.indicator]
-    if p.target.value is None:
+def target_text(y: Yangfan, target: Target, lang: Lang) -> str:
+    """A target as people read it: 超 85%, ≥ 38 per 10k residents, …"""
+    ind = y.catalog.indicators[target.indicator]
+    if target.value is None:
         return "—"
     divisor, unit_zh, unit_en = ind.display_divisor, ind.display_unit, ind.display.unit_en if ind.display else ""
-    if p.target.value >= 1e8 and ind.unit in ("个", "户"):  # 1亿, not 10,000万
+    if target.value >= 1e8 and ind.unit in ("个", "户"):  # 1亿, not 10,000万
         divisor, unit_zh, unit_en = 1e8, "亿" + ind.unit, "100 million"
-    value = p.target.value / divisor
-    comparator = {"超": "超" if lang == "zh" else ">", "达": "达" if lang == "zh" else "≥"}[p.target.comparator]
+    value = target.value / divisor
+    comparator = {"超": "超" if lang == "zh" else ">", "达": "达" if lang == "zh" else "≥"}[target.comparator]
     return f"{comparator} {value:,.{0 if value == int(value) else 1}f} {unit_text(unit_zh, unit_en, lang)}".strip()
 
 
-def _value_text(y: Yangfan, code: str, value: float | None, lang: Lang) -> str:
+def value_text(y: Yangfan, code: str, value: float | None, lang: Lang) -> str:
+    """A value in its display unit, with the unit."""
     if value is None:
         return "—"
     ind = y.catalog.indicators[code]
@@ -63,7 +68,7 @@ def _at_deadline(y: Yangfan, p: Progress, lang: Lang) -> str:
     f = p.deadline_value
     if f is None:
         return "—"
-    text = _value_text(y, p.target.indicator, f.value, lang)
+    text = value_text(y, p.target.indicator, f.value, lang)
     return text if p.target.deadline and f.period == p.target.deadline else f"{text}（{f.period}）"
 
 
@@ -77,6 +82,7 @@ def _trend(y: Yangfan, indicator: str) -> list[list[Any]]:
             for f in figures if f.value is not None]
 
 
+@per_build
 def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
     """The plan's targets at the nation, in catalog order."""
     rows = []
@@ -87,8 +93,9 @@ def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
             code=p.target.code,
             indicator=ind.code,
             name=ind.name_zh if lang == "zh" else ind.name_en,
-            target_text=_target_text(y, p, lang),
-            latest_text=_value_text(y, ind.code, latest.value if latest else None, lang),
+            section=p.target.clause.section,
+            target_text=target_text(y, p.target, lang),
+            latest_text=value_text(y, ind.code, latest.value if latest else None, lang),
             period=latest.period.code if latest else "",
             share=p.share_of_target,
             status=p.status,

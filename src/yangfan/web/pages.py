@@ -1,32 +1,154 @@
-"""Server-rendered pages (zh-CN first, English with ``?lang=en``)."""
+"""Server-rendered pages (zh-CN first, English with ``?lang=en``): thin routes over the view models."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path as FilePath
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from yangfan.access.roles import Role
+from yangfan.context import Yangfan
+from yangfan.errors import YangfanError
+from yangfan.geo.orgunits import NATION
+from yangfan.store import audit
+from yangfan.store.db import session_scope
+from yangfan.web.auth import PUBLIC, AdminDep, Principal, PrincipalDep
 from yangfan.web.cockpit import cockpit_rows
 from yangfan.web.deps import YangfanDep
+from yangfan.web.downloads import download
 from yangfan.web.i18n import Lang, texts
+from yangfan.web.indicator import indicator_view, table
+from yangfan.web.mapview import map_view
+from yangfan.web.region import region_view
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
+LangParam = Annotated[str | None, Query(pattern="^(zh|en)$")]
 
 
-def _lang(value: str | None) -> Lang:
+def language(value: str | None) -> Lang:
+    """The page's language: Chinese unless English is asked for."""
     return "en" if value == "en" else "zh"
 
 
+def render(request: Request, name: str, principal: Principal, lang: Lang, status_code: int = 200,
+           **context: Any) -> HTMLResponse:
+    """A page with what every page needs: texts, the language switch, the user, the CSRF token."""
+    other = "en" if lang == "zh" else "zh"
+    return templates.TemplateResponse(request, name, {
+        "lang": lang, "t": texts(lang), "switch_url": str(request.url.include_query_params(lang=other)),
+        "user": principal.username, "csrf": principal.csrf_token, "path": request.url.path,
+        "is_admin": any(g.role == Role.administrator for g in principal.grants), **context},
+        status_code=status_code)
+
+
+def warm_up(y: Yangfan) -> None:
+    """Compute the cockpit in both languages, so that the first visitor does not wait for it."""
+    try:
+        for lang in ("zh", "en"):
+            for plan in y.catalog.plans:
+                cockpit_rows(y, plan, lang)
+    except YangfanError:  # no analytics table yet: nothing to warm
+        pass
+
+
+def error_page(request: Request, exc: YangfanError, status: int) -> HTMLResponse:
+    """A domain error on a page: the message in the page's language, the status code kept."""
+    lang = language(request.query_params.get("lang"))
+    first = exc.issues[0]
+    return render(request, "error.html", PUBLIC, lang, status_code=status, status=status,
+                  message=first.message_zh if lang == "zh" else first.message_en)
+
+
 @router.get("/", response_class=HTMLResponse)
-def cockpit(request: Request, y: YangfanDep, lang: str | None = None) -> HTMLResponse:
+def cockpit(request: Request, y: YangfanDep, principal: PrincipalDep, lang: LangParam = None,
+            section: str | None = None) -> HTMLResponse:
     """驾驶舱: every target of the upgrade plan, and how the earlier plans ended."""
-    language = _lang(lang)
-    rows = cockpit_rows(y, "sailing-2024", language)
-    ended = [{"title": p.title_zh if language == "zh" else p.title_en, "rows": cockpit_rows(y, p.code, language)}
+    language_ = language(lang)
+    every = cockpit_rows(y, "sailing-2024", language_)
+    sections = list(dict.fromkeys(r.section for r in every))
+    rows = [r for r in every if not section or r.section == section]
+    ended = [{"title": p.title_zh if language_ == "zh" else p.title_en, "rows": cockpit_rows(y, p.code, language_)}
              for p in y.catalog.plans.values() if p.code != "sailing-2024"]
-    return templates.TemplateResponse(request, "cockpit.html", {
-        "lang": language, "t": texts(language), "rows": rows, "ended": ended,
-        "as_of": y.analytics.latest_month().code, "trends": {r.code: r.trend for r in rows if r.trend}})
+    return render(request, "cockpit.html", principal, language_, rows=rows, ended=ended, sections=sections,
+                  section=section or "", as_of=y.analytics.latest_month().code,
+                  trends={r.code: r.trend for r in rows if r.trend})
+
+
+@router.get("/indicators", response_class=HTMLResponse)
+def indicators(request: Request, y: YangfanDep, principal: PrincipalDep, lang: LangParam = None) -> HTMLResponse:
+    """Every indicator of the catalog, with a link to its page."""
+    language_ = language(lang)
+    with_data = y.analytics.indicators_with_data()
+    return render(request, "indicators.html", principal, language_,
+                  indicators=list(y.catalog.indicators.values()), with_data=with_data)
+
+
+@router.get("/indicators/{code}", response_class=HTMLResponse)
+def indicator(request: Request, code: str, y: YangfanDep, principal: PrincipalDep, lang: LangParam = None,
+              org_unit: str = NATION, freq: str | None = None) -> HTMLResponse:
+    """指标页: definition, formula, clause, series chart with the target line, table, sources, downloads."""
+    language_ = language(lang)
+    view = indicator_view(y, code, org_unit, freq, principal.published_only, language_)
+    return render(request, "indicator.html", principal, language_, view=view, chart=view.chart())
+
+
+@router.get("/indicators/{code}/download.{fmt}")
+def indicator_download(code: str, fmt: Annotated[str, Path(pattern="^(csv|xlsx)$")], y: YangfanDep,
+                       principal: PrincipalDep, lang: LangParam = None, org_unit: str = NATION,
+                       freq: str | None = None) -> Response:
+    """Exactly the table of the indicator page, as CSV or XLSX; every export is written to the audit log."""
+    language_ = language(lang)
+    view = indicator_view(y, code, org_unit, freq, principal.published_only, language_)
+    header, rows = table(view, language_)
+    t = texts(language_)
+    notes = [t["demo_export"]] if view.has_demo else []
+    with session_scope(y.engine) as s:
+        audit.append(s, principal.username or "public", "export", "indicator", code,
+                     after={"org_unit": org_unit, "freq": view.freq, "format": fmt, "rows": len(rows)})
+    return download(fmt, f"yangfan-{code}-{org_unit}-{view.freq}", header, rows, notes)
+
+
+@router.get("/map", response_class=HTMLResponse)
+def china_map(request: Request, y: YangfanDep, principal: PrincipalDep, lang: LangParam = None,
+              indicator: str = "bs_5g_per_10k", period: str | None = None, parent: str = NATION) -> HTMLResponse:
+    """地图: a choropleth of one indicator by province, or by city inside one province."""
+    language_ = language(lang)
+    view = map_view(y, indicator, period, parent, principal.published_only, language_)
+    return render(request, "map.html", principal, language_, view=view, data=view.data())
+
+
+@router.get("/regions/{code}", response_class=HTMLResponse)
+def region(request: Request, code: str, y: YangfanDep, principal: PrincipalDep,
+           lang: LangParam = None) -> HTMLResponse:
+    """地区页: one province or city against the nation, its rank among peers, its progress."""
+    language_ = language(lang)
+    return render(request, "region.html", principal, language_,
+                  view=region_view(y, code, principal.published_only, language_))
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, principal: PrincipalDep, lang: LangParam = None) -> HTMLResponse:
+    """登录: the form posts to /api/v1/auth/login from a script (no inline script, CSP)."""
+    return render(request, "login.html", principal, language(lang))
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, y: YangfanDep, principal: AdminDep, lang: LangParam = None,
+               actor: str = "", action: str = "", entity: str = "", since: str = "", until: str = "",
+               page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+    """审计日志, for administrators: filter by actor, action, entity and dates; newest first."""
+    f = audit.AuditFilter(actor, action, entity, since, until)
+    size = 50
+    with session_scope(y.engine) as s:
+        total, rows = audit.entries(s, f, size, (page - 1) * size)
+        actions = audit.actions(s)
+        verdict = audit.verify(s)
+        entries = [{"id": r.id, "at": r.at[:19].replace("T", " "), "actor": r.actor, "action": r.action,
+                    "entity": r.entity, "entity_id": r.entity_id, "before": r.before, "after": r.after}
+                   for r in rows]
+    return render(request, "audit.html", principal, language(lang), entries=entries, total=total, filter=f,
+                  actions=actions, page=page, pages=max(1, -(-total // size)), verdict=verdict)

@@ -8,12 +8,20 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from yangfan.analytics.query import Query as FigureQuery
+from yangfan.context import Yangfan
 from yangfan.records import figure_record, progress_record
 from yangfan.web.auth import PrincipalDep
-from yangfan.web.deps import PageDep, YangfanDep
-from yangfan.web.responses import paged_json
+from yangfan.web.cache import per_build
+from yangfan.web.deps import Page, PageDep, YangfanDep
+from yangfan.web.responses import Encoded, encode_page, paged_json, respond_page
 
 router = APIRouter(tags=["figures"])
+
+
+@per_build
+def _data_values(y: Yangfan, q: FigureQuery, page: Page) -> Encoded:
+    # Figures change only with a rebuild: each distinct query is computed and encoded once per build.
+    return encode_page([figure_record(f, y.tree) for f in y.query(q)], page)
 
 
 @router.get("/data-values", summary="Figures: indicators × org units × periods / 指标数值")
@@ -23,8 +31,7 @@ def data_values(request: Request, y: YangfanDep, page: PageDep, principal: Princ
                 period: Annotated[list[str], Query(min_length=1)], disaggregation: str = "") -> Response:
     """The same computation as ``yangfan query``: derived figures from aggregated numerator and denominator."""
     q = FigureQuery.parse(indicator, org_unit, period, disaggregation)
-    figures = y.query(replace(q, published_only=principal.published_only))
-    return paged_json(request, [figure_record(f, y.tree) for f in figures], page)
+    return respond_page(request, _data_values(y, replace(q, published_only=principal.published_only), page), page)
 
 
 @router.get("/progress", summary="Progress against targets / 目标进度")

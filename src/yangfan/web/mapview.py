@@ -1,0 +1,82 @@
+"""View model of the map: one indicator at one period over a parent's children, with ranks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from yangfan.analytics.query import Query
+from yangfan.analytics.rank import ranks
+from yangfan.context import Yangfan
+from yangfan.geo.boundaries import drilldown
+from yangfan.geo.orgunits import NATION
+from yangfan.geo.periods import parse_period
+from yangfan.web.cache import per_build
+from yangfan.web.i18n import Lang, unit_text
+
+#: Indicators the map offers first: the plan's per-head and share indicators, then counts.
+MAP_INDICATORS = ("bs_5g_per_10k", "users_5g_penetration", "users_5g_share", "bs_5g", "users_5g_mobile_phone",
+                  "users_mobile_phone", "bs_mobile_total", "population")
+
+
+@dataclass(frozen=True, slots=True)
+class MapRow:
+    """One unit on the map and in the table beside it."""
+
+    code: str
+    name: str
+    value: float | None
+    rank: int | None
+    demo: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MapView:
+    """The map of one indicator at one period under one parent (the nation or a province)."""
+
+    indicator: str
+    name: str
+    unit: str
+    period: str
+    periods: list[str]
+    parent: str
+    parent_name: str
+    parent_value: float | None
+    rows: list[MapRow]
+    has_demo: bool
+    choices: list[tuple[str, str]]
+
+    def data(self) -> dict[str, Any]:
+        """What the map script draws."""
+        return {"indicator": self.indicator, "name": self.name, "unit": self.unit, "period": self.period,
+                "parent": self.parent, "rows": [asdict(r) for r in self.rows],
+                "drill": self.parent == NATION}
+
+
+@per_build
+def map_view(y: Yangfan, indicator: str, period: str | None, parent: str, published_only: bool,
+             lang: Lang) -> MapView:
+    """Values of ``indicator`` for the children of ``parent`` at ``period`` (the latest month by default)."""
+    ind = y.catalog.indicator(indicator)
+    y.tree.get(parent)  # an unknown code is a 404 before any query runs
+    kids = [u.code for u in drilldown(y.tree, parent)]
+    months = [p.code for p in y.analytics.series(indicator, kids[0] if kids else parent) if p.type == "month"]
+    months = months or [p.code for p in y.analytics.series(indicator, NATION)]
+    chosen = period if period in months else (months[-1] if months else y.analytics.latest_month().code)
+    figures = y.query(Query((indicator,), (*kids, parent), (parse_period(chosen),), published_only=published_only))
+    by_unit = {f.org_unit: f for f in figures}
+    ranked = ranks(f for f in figures if f.org_unit != parent)
+
+    def name(code: str) -> str:
+        u = y.tree.get(code)
+        return u.name_zh if lang == "zh" else (u.name_en or u.name_zh)
+
+    rows = [MapRow(c, name(c), by_unit[c].rounded(), ranked.get(c), by_unit[c].demo) for c in kids]
+    rows.sort(key=lambda r: (r.rank is None, r.rank or 0))
+    return MapView(
+        indicator=indicator, name=ind.name_zh if lang == "zh" else ind.name_en,
+        unit=unit_text(ind.display_unit, ind.display.unit_en if ind.display else ind.unit_en, lang),
+        period=chosen, periods=months[::-1], parent=parent, parent_name=name(parent),
+        parent_value=by_unit[parent].rounded(), rows=rows, has_demo=any(r.demo for r in rows),
+        choices=[(c, y.catalog.indicators[c].name_zh if lang == "zh" else y.catalog.indicators[c].name_en)
+                 for c in MAP_INDICATORS if c in y.catalog.indicators])

@@ -1,0 +1,107 @@
+"""The pages in Debian's Chromium: charts drawn, the map drilled by a click, login and logout, a refusal.
+
+Screenshots land in test-artifacts/ for people to look at (CJK must render, no tofu boxes).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def _no_errors(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors
+
+
+def test_indicator_page_draws_the_series_with_its_target(page: Any, live_url: str, artifacts_dir: Path) -> None:
+    errors = _no_errors(page)
+    page.goto(live_url + "/indicators/bs_5g_per_10k")
+    page.wait_for_selector("#series-chart.ready canvas")
+    option = page.evaluate("echarts.getInstanceByDom(document.getElementById('series-chart')).getOption()")
+    lines = option["series"][0]["markLine"]["data"]
+    assert any(line.get("yAxis") == 38 for line in lines)  # U07: 38 per 10k residents by 2027
+    assert "2027-12" in option["xAxis"][0]["data"]  # the axis runs on to the deadline
+    page.screenshot(path=str(artifacts_dir / "indicator-bs_5g_per_10k.png"), full_page=True)
+    page.click("text=季度")
+    page.wait_for_selector("#series-chart.ready canvas")
+    assert "2025Q4" in page.locator("table.series").inner_text()
+    assert errors == []
+
+
+def test_map_drills_from_a_province_click_to_its_cities(page: Any, live_url: str, artifacts_dir: Path) -> None:
+    errors = _no_errors(page)
+    page.goto(live_url + "/map?indicator=bs_5g_per_10k")
+    page.wait_for_selector("#china-map.ready canvas")
+    assert page.locator("#map-table tbody tr").count() == 31
+    page.screenshot(path=str(artifacts_dir / "map-china.png"))
+    # Where Guangdong (Guangzhou's coordinates, WGS84) is drawn on the canvas; then a real mouse click there.
+    x, y = page.evaluate("window.yangfanMap.convertToPixel({seriesIndex: 0}, [113.26, 23.13])")
+    box = page.locator("#china-map").bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_selector("text=广东省")  # the tooltip names the province, with its rank
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url("**parent=440000**")
+    page.wait_for_selector("#china-map.ready canvas")
+    table = page.locator("#map-table").inner_text()
+    assert "深圳市" in table and "广州市" in table and "演示数据" in table
+    page.screenshot(path=str(artifacts_dir / "map-guangdong.png"))
+    page.click("#back-to-nation")
+    page.wait_for_selector("#china-map.ready canvas")
+    assert page.locator("#map-table tbody tr").count() == 31
+    assert errors == []
+
+
+def test_login_and_logout(page: Any, live_url: str, page_users: dict[str, str], artifacts_dir: Path) -> None:
+    from tests.web.conftest import PASSWORD
+
+    errors = _no_errors(page)
+    page.goto(live_url + "/login")
+    page.fill("#username", page_users["admin"])
+    page.fill("#password", "wrong password")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#login-error:not([hidden])")
+    assert "登录失败" in page.locator("#login-error").inner_text()
+    page.screenshot(path=str(artifacts_dir / "login-failed.png"))
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#logout")
+    assert page_users["admin"] in page.locator(".topbar").inner_text()
+    page.click("text=审计日志")
+    page.wait_for_selector("#audit-table")
+    assert "auth.login" in page.locator("#audit-table").inner_text()
+    page.screenshot(path=str(artifacts_dir / "audit.png"))
+    page.click("#logout")
+    page.wait_for_url("**/login**")
+    assert page.locator("#logout").count() == 0
+    assert page.goto(live_url + "/audit").status == 401
+    assert [e for e in errors if "401" not in e] == []  # the failed login and the last visit answer 401
+
+
+def test_a_reporter_is_refused_the_audit_log(page: Any, live_url: str, page_users: dict[str, str],
+                                             artifacts_dir: Path) -> None:
+    from tests.web.conftest import PASSWORD
+
+    page.goto(live_url + "/login?lang=en")
+    page.fill("#username", page_users["reporter"])
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#logout")
+    response = page.goto(live_url + "/audit?lang=en")
+    assert response.status == 403
+    assert "administrators only" in page.locator(".error-message").inner_text()
+    page.screenshot(path=str(artifacts_dir / "forbidden-audit.png"))
+    page.goto(live_url + "/audit")
+    assert "仅管理员可访问" in page.locator(".error-message").inner_text()
+
+
+def test_region_page(page: Any, live_url: str, artifacts_dir: Path) -> None:
+    page.goto(live_url + "/regions/440000")
+    assert page.locator("#comparisons tbody tr").count() >= 5
+    page.screenshot(path=str(artifacts_dir / "region-guangdong.png"), full_page=True)
