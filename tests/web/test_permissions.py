@@ -1,4 +1,4 @@
-"""The permission matrix: every API route × every role × in and out of scope → allowed or refused.
+"""The permission matrix: every API route and page × every role × in and out of scope → allowed or refused.
 
 The routes come from the routers themselves: a new endpoint without a policy here fails the suite.
 """
@@ -17,30 +17,34 @@ from yangfan.access import accounts
 from yangfan.access.roles import Role
 from yangfan.context import Yangfan
 from yangfan.store.db import session_scope
+from yangfan.web import pages
 from yangfan.web.app import API_PREFIX, API_ROUTERS, create_app
 
 PASSWORD = "a long enough password"
 #: read: anyone; open: anyone (the route itself checks credentials); user: any logged-in user;
-#: scoped_write: logged-in users, each inside its own scope only.
+#: scoped_write: logged-in users, each inside its own scope only; admin: administrators only.
 POLICY = {
     ("POST", "/api/v1/auth/login"): "open",
     ("POST", "/api/v1/auth/logout"): "user",
     ("GET", "/api/v1/auth/me"): "read",
     ("POST", "/api/v1/imports"): "scoped_write",
     ("GET", "/api/v1/boundaries/{code}"): "read",  # public: map outlines, no figures
+    ("GET", "/audit"): "admin",
 }
 SCOPES: dict[Role, str | None] = {
     Role.administrator: None, Role.ministry_analyst: None, Role.provincial_reporter: "440000",
     Role.provincial_reviewer: "440000", Role.operator_reporter: "cmcc",
 }
 PATH_SAMPLES = {"{code}": {"/indicators/": "bs_5g", "/targets/": "U01", "/org-units/": "440000",
-                          "/boundaries/": "440000"}}
+                          "/boundaries/": "440000", "/regions/": "440300"},
+                "{fmt}": {"/download.": "xlsx"}}
 QUERY_SAMPLES = {"/api/v1/data-values": {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-06"}}
 
 
 def routes() -> list[tuple[str, str]]:
-    return sorted((m, API_PREFIX + r.path) for router in API_ROUTERS for r in router.routes
-                  if isinstance(r, APIRoute) for m in r.methods)
+    api = [(m, API_PREFIX + r.path) for router in API_ROUTERS for r in router.routes
+           if isinstance(r, APIRoute) for m in r.methods]
+    return sorted(api + [(m, r.path) for r in pages.router.routes if isinstance(r, APIRoute) for m in r.methods])
 
 
 def policy(method: str, path: str) -> str:
@@ -102,6 +106,8 @@ def expected(kind: str, role: Role | None, inside: bool) -> set[int]:
         return {401}
     if kind == "user":
         return {200}
+    if kind == "admin":
+        return {200} if role == Role.administrator else {403}
     return {200} if inside or SCOPES[role] is None else {403}
 
 

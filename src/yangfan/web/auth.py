@@ -6,10 +6,12 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from yangfan.access.accounts import Grant, grants_of, user_for_token
 from yangfan.access.roles import Role
 from yangfan.access.sessions import resolve
+from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.store.db import session_scope
 from yangfan.web.deps import YangfanDep
@@ -42,11 +44,15 @@ class Principal:
 PUBLIC = Principal()
 
 
-def _principal(request: Request, y: YangfanDep) -> Principal:
+async def _principal(request: Request, y: YangfanDep) -> Principal:
     auth = request.headers.get("authorization", "")
     cookie = request.cookies.get(COOKIE)
-    if not auth and not cookie:  # the public: no need to touch the store
+    if not auth and not cookie:  # the public: answered on the event loop, without touching the store
         return PUBLIC
+    return await run_in_threadpool(_authenticated, request, y, auth, cookie)
+
+
+def _authenticated(request: Request, y: Yangfan, auth: str, cookie: str | None) -> Principal:
     with session_scope(y.engine) as s:
         if auth.lower().startswith("bearer "):
             user = user_for_token(s, auth[7:].strip())

@@ -34,4 +34,10 @@ def per_build(fn: Callable[Concatenate[Yangfan, P], R]) -> Callable[Concatenate[
                 cache.popitem(last=False)
         return value
 
+    def cached(y: Yangfan, *args: Any) -> Any:
+        """The cached result, or None: lets an async route skip the thread hop when nothing is computed."""
+        with lock:
+            return cache.get((id(y), y.analytics.version, args, ()))
+
+    wrapper.cached = cached  # type: ignore[attr-defined]
     return cast(Callable[Concatenate[Yangfan, P], R], wrapper)

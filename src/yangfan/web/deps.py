@@ -10,7 +10,7 @@ from fastapi import Depends, Query, Request
 from yangfan.context import Yangfan
 
 
-def _yangfan(request: Request) -> Yangfan:
+async def _yangfan(request: Request) -> Yangfan:  # async: no I/O, so no thread hop
     platform: Yangfan = request.app.state.yangfan
     return platform
 
@@ -26,7 +26,7 @@ class Page:
     offset: int
 
 
-def _page(limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> Page:
+async def _page(limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0) -> Page:
     return Page(limit, offset)
 
 

@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from yangfan.analytics.query import Query as FigureQuery
 from yangfan.context import Yangfan
@@ -25,13 +26,15 @@ def _data_values(y: Yangfan, q: FigureQuery, page: Page) -> Encoded:
 
 
 @router.get("/data-values", summary="Figures: indicators × org units × periods / 指标数值")
-def data_values(request: Request, y: YangfanDep, page: PageDep, principal: PrincipalDep,
+async def data_values(request: Request, y: YangfanDep, page: PageDep, principal: PrincipalDep,
                 indicator: Annotated[list[str], Query(min_length=1)],
                 org_unit: Annotated[list[str], Query(min_length=1)],
                 period: Annotated[list[str], Query(min_length=1)], disaggregation: str = "") -> Response:
     """The same computation as ``yangfan query``: derived figures from aggregated numerator and denominator."""
-    q = FigureQuery.parse(indicator, org_unit, period, disaggregation)
-    return respond_page(request, _data_values(y, replace(q, published_only=principal.published_only), page), page)
+    q = replace(FigureQuery.parse(indicator, org_unit, period, disaggregation), published_only=principal.published_only)
+    # A repeated query is answered on the event loop; a new one is computed in a worker thread.
+    enc = _data_values.cached(y, q, page) or await run_in_threadpool(_data_values, y, q, page)  # type: ignore[attr-defined]
+    return respond_page(request, enc, page)
 
 
 @router.get("/progress", summary="Progress against targets / 目标进度")
