@@ -20,13 +20,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
-from servers import ROOT, demo_data_dir, free_port, serve_app, serving, yangfan_command
+from servers import ROOT, free_port, serve_app, serving, start_yangfan, workspace
 
 INDICATOR = "bs_5g_per_10k"
 MONTHS = 24
@@ -201,15 +200,10 @@ def main() -> None:
     if shutil.which("wrk") is None:
         print(f"wrk is not installed; install it with:\n  {INSTALL}", file=sys.stderr)
         sys.exit(2)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="yangfan-api-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(work / "data", ignore_errors=True)
-    env = demo_data_dir(work / "data")
+    work, env = workspace(args.keep, "yangfan-api-bench-")
     load_before = os.getloadavg()[0]
     with ExitStack() as stack:
-        port = free_port()
-        bases = {"yangfan": stack.enter_context(
-            serving("yangfan serve", yangfan_command(port), env, work / "yangfan-serve.log", port))}
+        bases = {"yangfan": start_yangfan(stack, env, work)}
         provinces, months = _query(bases["yangfan"])
         path = _path(provinces, months)
         print(f"query: {INDICATOR} × {len(provinces)} provinces × {months[0]}..{months[-1]} ({len(path)} B of URL)")

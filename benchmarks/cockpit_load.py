@@ -22,14 +22,13 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from servers import ROOT, demo_data_dir, free_port, serve_app, serving, yangfan_command
+from servers import ROOT, free_port, serve_app, serving, start_yangfan, workspace
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -204,15 +203,10 @@ def main() -> None:
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is not installed; install it with:\n  {INSTALL}", file=sys.stderr)
         sys.exit(2)
-    work = args.keep or Path(tempfile.mkdtemp(prefix="yangfan-cockpit-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
-    shutil.rmtree(work / "data", ignore_errors=True)
-    env = demo_data_dir(work / "data")
+    work, env = workspace(args.keep, "yangfan-cockpit-bench-")
     load_before = os.getloadavg()[0]
     with ExitStack() as stack:
-        port = free_port()
-        bases = {"yangfan": stack.enter_context(
-            serving("yangfan serve", yangfan_command(port), env, work / "yangfan-serve.log", port))}
+        bases = {"yangfan": start_yangfan(stack, env, work)}
         first_get = _first_get(bases["yangfan"])
         shutil.rmtree(work / "mirror", ignore_errors=True)
         print(f"mirrored for the baseline: {', '.join(_mirror(bases['yangfan'], work / 'mirror'))}")

@@ -8,12 +8,14 @@ baseline app and Yangfan pay the same server costs.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,3 +87,17 @@ def serving(name: str, cmd: list[str], env: dict[str, str], log: Path, port: int
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def workspace(keep: Path | None, prefix: str) -> tuple[Path, dict[str, str]]:
+    """The benchmark's folder (a new temporary one unless ``keep``) with a fresh demo data dir inside."""
+    work = keep or Path(tempfile.mkdtemp(prefix=prefix))
+    work.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(work / "data", ignore_errors=True)
+    return work, demo_data_dir(work / "data")
+
+
+def start_yangfan(stack: ExitStack, env: dict[str, str], work: Path) -> str:
+    """``yangfan serve`` on a free port for the length of ``stack``; its base URL."""
+    port = free_port()
+    return stack.enter_context(serving("yangfan serve", yangfan_command(port), env, work / "yangfan-serve.log", port))

@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="YANGFAN_", extra="ignore")
 
     environment: Literal["development", "test", "production"] = Field(
-        "development", description="Deployment kind; production refuses the default secret."
+        "development", description="Deployment kind; outside development the default secret is refused."
     )
     data_dir: Path = Field(REPO_ROOT / "var", description="Where the SQLite store and DuckDB file live.")
     database_url: str | None = Field(
@@ -44,7 +44,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> Settings:
-        if self.environment == "production" and self.secret_key == DEV_SECRET:
+        if self.environment != "development" and self.secret_key == DEV_SECRET:
             raise ValueError("YANGFAN_SECRET_KEY must be set outside development")
         return self
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from yangfan.geo.orgunits import OrgUnit
+
 Lang = Literal["zh", "en"]
 
 TEXTS: dict[str, dict[Lang, str]] = {
@@ -110,6 +112,11 @@ UNIT_EN = {"个": "", "项": "", "款": "", "家": "", "户": "", "人": "person
 def unit_text(unit_zh: str, unit_en: str, lang: Lang) -> str:
     """A unit in the page's language."""
     return unit_zh if lang == "zh" else (unit_en or UNIT_EN.get(unit_zh, unit_zh))
+
+
+def unit_name(unit: OrgUnit, lang: Lang) -> str:
+    """An org unit's name in the page's language (Chinese where no English name is known)."""
+    return unit.name_zh if lang == "zh" else (unit.name_en or unit.name_zh)
 
 
 def texts(lang: Lang) -> dict[str, str]:

@@ -14,7 +14,7 @@ from yangfan.geo.periods import Period, month_range, parse_period
 from yangfan.store.db import session_scope
 from yangfan.store.models import DataValueRow, ImportBatchRow
 from yangfan.web.cache import per_build
-from yangfan.web.i18n import Lang, unit_text
+from yangfan.web.i18n import Lang, unit_name, unit_text
 
 Freq = Literal["month", "quarter", "year"]
 FREQS: tuple[Freq, ...] = ("month", "quarter", "year")
@@ -185,7 +185,7 @@ def indicator_view(y: Yangfan, code: str, org_unit: str, freq: str | None, publi
         indicator=ind, name=ind.name_zh if lang == "zh" else ind.name_en,
         definition=ind.definition_zh if lang == "zh" else ind.definition_en, formula=formula(y, ind, lang),
         unit=unit_text(ind.display_unit, ind.display.unit_en if ind.display else ind.unit_en, lang),
-        org_unit=org_unit, org_unit_name=unit.name_zh if lang == "zh" else (unit.name_en or unit.name_zh),
+        org_unit=org_unit, org_unit_name=unit_name(unit, lang),
         freq=chosen, freqs=freqs, rows=rows, targets=_targets(y, ind, lang), has_demo=any(r.demo for r in rows))
 
 

@@ -12,10 +12,10 @@ from yangfan.geo.boundaries import drilldown
 from yangfan.geo.orgunits import NATION
 from yangfan.geo.periods import parse_period
 from yangfan.web.cache import per_build
-from yangfan.web.i18n import Lang, unit_text
+from yangfan.web.i18n import Lang, unit_name, unit_text
 
-#: Indicators the map offers first: the plan's per-head and share indicators, then counts.
-MAP_INDICATORS = ("bs_5g_per_10k", "users_5g_penetration", "users_5g_share", "bs_5g", "users_5g_mobile_phone",
+#: Indicators with sub-national values that the map and the region pages show: ratios first, then counts.
+SUBNATIONAL_INDICATORS = ("bs_5g_per_10k", "users_5g_penetration", "users_5g_share", "bs_5g", "users_5g_mobile_phone",
                   "users_mobile_phone", "bs_mobile_total", "population")
 
 
@@ -68,8 +68,7 @@ def map_view(y: Yangfan, indicator: str, period: str | None, parent: str, publis
     ranked = ranks(f for f in figures if f.org_unit != parent)
 
     def name(code: str) -> str:
-        u = y.tree.get(code)
-        return u.name_zh if lang == "zh" else (u.name_en or u.name_zh)
+        return unit_name(y.tree.get(code), lang)
 
     rows = [MapRow(c, name(c), by_unit[c].rounded(), ranked.get(c), by_unit[c].demo) for c in kids]
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0))
@@ -79,4 +78,4 @@ def map_view(y: Yangfan, indicator: str, period: str | None, parent: str, publis
         period=chosen, periods=months[::-1], parent=parent, parent_name=name(parent),
         parent_value=by_unit[parent].rounded(), rows=rows, has_demo=any(r.demo for r in rows),
         choices=[(c, y.catalog.indicators[c].name_zh if lang == "zh" else y.catalog.indicators[c].name_en)
-                 for c in MAP_INDICATORS if c in y.catalog.indicators])
+                 for c in SUBNATIONAL_INDICATORS if c in y.catalog.indicators])

@@ -11,10 +11,8 @@ from yangfan.context import Yangfan
 from yangfan.geo.orgunits import NATION, OrgUnit
 from yangfan.web.cache import per_build
 from yangfan.web.cockpit import target_text, value_text
-from yangfan.web.i18n import Lang
-
-REGION_INDICATORS = ("bs_5g_per_10k", "users_5g_penetration", "users_5g_share", "bs_5g", "users_5g_mobile_phone",
-                     "users_mobile_phone", "bs_mobile_total", "population")
+from yangfan.web.i18n import Lang, unit_name
+from yangfan.web.mapview import SUBNATIONAL_INDICATORS
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +64,6 @@ def _peers(y: Yangfan, unit: OrgUnit) -> list[str]:
     return [u.code for u in y.tree.at_level(unit.level or 1) if u.is_place]
 
 
-def _name(u: OrgUnit, lang: Lang) -> str:
-    return u.name_zh if lang == "zh" else (u.name_en or u.name_zh)
-
-
 def _comparison(y: Yangfan, code: str, unit: OrgUnit, peers: list[str], published_only: bool,
                 lang: Lang) -> Comparison | None:
     months = [p for p in y.analytics.series(code, unit.code) if p.type == "month"]
@@ -96,7 +90,7 @@ def region_view(y: Yangfan, code: str, published_only: bool, lang: Lang) -> Regi
     """The page of one province or city."""
     unit = y.tree.get(code)
     peers = _peers(y, unit)
-    comparisons = [c for c in (_comparison(y, i, unit, peers, published_only, lang) for i in REGION_INDICATORS
+    comparisons = [c for c in (_comparison(y, i, unit, peers, published_only, lang) for i in SUBNATIONAL_INDICATORS
                                if i in y.catalog.indicators) if c is not None]
     targets = []
     for p in y.progress("sailing-2024", [code], published_only):
@@ -109,9 +103,9 @@ def region_view(y: Yangfan, code: str, published_only: bool, lang: Lang) -> Regi
                                  p.status_zh if lang == "zh" else STATUS_EN[p.status], p.latest.demo))
     parent = y.tree.get(unit.parent) if unit.parent else None
     kids = [y.tree.get(c) for c in y.tree.children.get(code, [])]
-    return RegionView(unit, _name(unit, lang), parent,
+    return RegionView(unit, unit_name(unit, lang), parent,
                       {1: "31个省级单位", 2: "全国地市级单位"}.get(unit.level or 1, "") if lang == "zh"
                       else {1: "the 31 provinces", 2: "all prefecture-level units"}.get(unit.level or 1, ""),
-                      comparisons, targets, [(k.code, _name(k, lang)) for k in kids if k.is_place],
+                      comparisons, targets, [(k.code, unit_name(k, lang)) for k in kids if k.is_place],
                       any(c.demo for c in comparisons) or any(t.demo for t in targets))
 
