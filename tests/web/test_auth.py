@@ -134,3 +134,24 @@ def test_approved_but_unpublished_figures_are_hidden_from_the_public(y: Yangfan)
     assert public.get("/api/v1/data-values", params=params).json()[0]["value"] is None
     reporter, _ = client_for(y, "gd")
     assert reporter.get("/api/v1/data-values", params=params).json()[0]["value"] is None
+
+
+def test_the_sliding_window_forgets_old_attempts() -> None:
+    from yangfan.web.ratelimit import SlidingWindow
+
+    w = SlidingWindow(3, seconds=60)
+    assert [w.allow("a", now=t) for t in (0, 1, 2, 3)] == [True, True, True, False]
+    assert w.allow("b", now=3)  # another address has its own count
+    assert not w.allow("a", now=59.9) and w.allow("a", now=60.5)  # the first attempt has left the window
+
+
+def test_logins_from_one_address_are_rate_limited(tmp_path: Path) -> None:
+    from yangfan.settings import Settings
+
+    p = Yangfan(Settings(data_dir=tmp_path, login_attempts_per_minute=3))
+    p.init()
+    c = TestClient(create_app(p))
+    codes = [c.post("/api/v1/auth/login", json={"username": f"u{i}", "password": "x"}).status_code for i in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert c.post("/api/v1/auth/login", json={"username": "u", "password": "x"}).json()["error"]["code"] == \
+        "auth.rate_limited"

@@ -18,6 +18,7 @@ from yangfan.errors import YangfanError
 from yangfan.settings import REPO_ROOT
 from yangfan.web import pages
 from yangfan.web.api import account, boundaries, catalog, figures, geo
+from yangfan.web.ratelimit import SlidingWindow
 from yangfan.web.responses import error_response
 
 HERE = Path(__file__).parent
@@ -70,6 +71,7 @@ def create_app(y: Yangfan) -> FastAPI:
     app = FastAPI(lifespan=lifespan, title="Yangfan 扬帆 API", version="1",
                   description="5G规模化应用监测平台 API: indicators, targets, org units, periods, figures, progress.")
     app.state.yangfan = y
+    app.state.login_limit = SlidingWindow(y.settings.login_attempts_per_minute)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if ECHARTS.exists():

@@ -74,6 +74,8 @@ def paged_json(request: Request, items: Sequence[Any], page: Page) -> Response:
 
 def _status(exc: YangfanError) -> int:
     codes = [i.code for i in exc.issues]
+    if "auth.rate_limited" in codes:
+        return 429
     if any(c.startswith("permission.") or c == "auth.csrf" for c in codes):
         return 403
     if any(c.startswith("auth.") for c in codes):

@@ -33,6 +33,10 @@ def _me(principal: Any) -> dict[str, Any]:
 
 @router.post("/auth/login", summary="Log in; sets the session cookie / 登录")
 def do_login(body: LoginIn, request: Request, response: Response, y: YangfanDep) -> dict[str, Any]:
+    client = request.client.host if request.client else "unknown"
+    if not request.app.state.login_limit.allow(client):
+        raise YangfanError.single("auth.rate_limited", "登录尝试过于频繁，请稍后再试",
+                                  "too many login attempts from this address: try again in a minute")
     with session_scope(y.engine) as s:
         result = login(s, body.username, body.password)
     if isinstance(result, YangfanError):  # committed first: the failure count and its audit entry stay
