@@ -155,3 +155,28 @@ def test_logins_from_one_address_are_rate_limited(tmp_path: Path) -> None:
     assert codes == [401, 401, 401, 429]
     assert c.post("/api/v1/auth/login", json={"username": "u", "password": "x"}).json()["error"]["code"] == \
         "auth.rate_limited"
+
+
+def test_each_reporter_sees_only_its_own_unpublished_values_and_a_reviewer_approves_them(y: Yangfan) -> None:
+    gd, gd_csrf = client_for(y, "gd")
+    r = gd.post("/api/v1/imports", params={"file_name": "sz.csv"}, content=csv("bs_5g,440300,2025-06,8.1,万个,"),
+                headers={"X-CSRF-Token": gd_csrf})
+    assert r.json()["status"] == "submitted"
+    mine = gd.get("/api/v1/submissions")
+    assert mine.headers["cache-control"].startswith("private")
+    ids = [row["id"] for row in mine.json()]
+    assert len(ids) == 1 and mine.json()[0]["org_unit"] == "440300"
+    cm, _ = client_for(y, "cm")
+    assert cm.get("/api/v1/submissions").json() == []  # another scope's pending values stay hidden
+    assert TestClient(create_app(y)).get("/api/v1/submissions").status_code == 401
+    # a reporter cannot approve its own submission; the ministry can, and the figure then counts
+    denied = gd.post("/api/v1/reviews", json={"ids": ids, "action": "approve"}, headers={"X-CSRF-Token": gd_csrf})
+    assert denied.status_code == 403 and denied.json()["error"]["code"] == "permission.denied"
+    admin, admin_csrf = client_for(y, "admin")
+    ok = admin.post("/api/v1/reviews", json={"ids": ids, "action": "approve"}, headers={"X-CSRF-Token": admin_csrf})
+    assert ok.status_code == 200 and ok.json()["status"] == "approved"
+    figure = admin.get("/api/v1/data-values", params={"indicator": "bs_5g", "org_unit": "440300",
+                                                      "period": "2025-06"}).json()[0]
+    assert figure["value"] == 81_000
+    again = admin.post("/api/v1/reviews", json={"ids": ids, "action": "approve"}, headers={"X-CSRF-Token": admin_csrf})
+    assert again.status_code == 400 and again.json()["error"]["code"] == "review.state"

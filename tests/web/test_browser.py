@@ -105,3 +105,32 @@ def test_region_page(page: Any, live_url: str, artifacts_dir: Path) -> None:
     page.goto(live_url + "/regions/440000")
     assert page.locator("#comparisons tbody tr").count() >= 5
     page.screenshot(path=str(artifacts_dir / "region-guangdong.png"), full_page=True)
+
+
+def test_an_administrator_approves_and_publishes_a_submission(page: Any, live_url: str, demo: Any,
+                                                              page_users: dict[str, str], artifacts_dir: Path) -> None:
+    from tests.web.conftest import PASSWORD
+    from yangfan.collect.importer import import_content
+
+    content = "indicator,org_unit,period,value,unit\nvpn_5g_industry,440300,2025-06,321,个\n".encode()
+    import_content(demo.engine, content, "browser-review.csv", demo.catalog, demo.tree, status="submitted")
+    errors = _no_errors(page)
+    page.goto(live_url + "/login")
+    page.fill("#username", page_users["admin"])
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#logout")
+    page.click(".topbar >> text=审核")
+    row = page.locator("#review-table tr", has_text="440300").filter(has_text="2025-06").first
+    value_id = row.get_attribute("data-id")
+    assert "待审核" in row.inner_text() and "深圳市" in row.inner_text()
+    row.locator("input[type=checkbox]").check()
+    page.fill("#review-note", "已核对")
+    page.screenshot(path=str(artifacts_dir / "review.png"))
+    page.click("button[data-action=approve]")
+    approved = page.locator(f"#review-table tr[data-id='{value_id}'][data-status=approved]")
+    approved.wait_for()
+    approved.locator("input[type=checkbox]").check()
+    page.click("button[data-action=publish]")
+    page.locator(f"#review-table tr[data-id='{value_id}']").wait_for(state="detached")  # published: no longer pending
+    assert errors == []

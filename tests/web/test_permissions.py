@@ -22,7 +22,8 @@ from yangfan.web.app import API_PREFIX, API_ROUTERS, create_app
 
 PASSWORD = "a long enough password"
 #: read: anyone; open: anyone (the route itself checks credentials); user: any logged-in user;
-#: scoped_write: logged-in users, each inside its own scope only; admin: administrators only.
+#: scoped_write: logged-in users, each inside its own scope only; admin: administrators only;
+#: review: ministry roles anywhere, provincial reviewers inside their unit, nobody else.
 POLICY = {
     ("POST", "/api/v1/auth/login"): "open",
     ("POST", "/api/v1/auth/logout"): "user",
@@ -30,6 +31,9 @@ POLICY = {
     ("POST", "/api/v1/imports"): "scoped_write",
     ("GET", "/api/v1/boundaries/{code}"): "read",  # public: map outlines, no figures
     ("GET", "/audit"): "admin",
+    ("GET", "/review"): "user",
+    ("GET", "/api/v1/submissions"): "user",  # each sees its own scope: test_auth checks the contents
+    ("POST", "/api/v1/reviews"): "review",
 }
 SCOPES: dict[Role, str | None] = {
     Role.administrator: None, Role.ministry_analyst: None, Role.provincial_reporter: "440000",
@@ -92,9 +96,29 @@ def _request(c: TestClient, headers: dict[str, str], method: str, path: str, rol
     if path.endswith("/imports"):
         body = f"indicator,org_unit,period,value,unit,disaggregation\n{_row(role, inside)}\n".encode()
         return c.post(path, params={"file_name": f"m{next(_counter)}.csv"}, content=body, headers=headers).status_code
+    if path.endswith("/reviews"):
+        return c.post(path, json={"ids": [_submitted(c, role, inside)], "action": "approve"},
+                      headers=headers).status_code
     if path.endswith("/auth/login"):
         return c.post(path, json={"username": "nobody", "password": "x"}).status_code
     return c.request(method, path, params=QUERY_SAMPLES.get(path), headers=headers).status_code
+
+
+def _submitted(c: TestClient, role: Role | None, inside: bool) -> int:
+    """A fresh value awaiting review, in or out of the role's scope; its id."""
+    from sqlalchemy import select
+
+    from yangfan.collect.importer import import_content
+    from yangfan.store.models import DataValueRow
+
+    y: Yangfan = c.app.state.yangfan  # type: ignore[attr-defined]
+    n = next(_counter)
+    content = ("indicator,org_unit,period,value,unit,disaggregation\n"
+               f"bs_5g,{_row(role, inside).split(',', 2)[1] if role != Role.operator_reporter else '440300'},"
+               f"2019-{n % 12 + 1:02d},{n + 1},个,\n").encode()
+    result = import_content(y.engine, content, f"s{n}.csv", y.catalog, y.tree, status="submitted")
+    with session_scope(y.engine) as s:
+        return int(s.scalars(select(DataValueRow.id).where(DataValueRow.batch_id == result.batch_id)).one())
 
 
 def expected(kind: str, role: Role | None, inside: bool) -> set[int]:
@@ -108,6 +132,10 @@ def expected(kind: str, role: Role | None, inside: bool) -> set[int]:
         return {200}
     if kind == "admin":
         return {200} if role == Role.administrator else {403}
+    if kind == "review":
+        if role in (Role.administrator, Role.ministry_analyst):
+            return {200}
+        return {200} if role == Role.provincial_reviewer and inside else {403}
     return {200} if inside or SCOPES[role] is None else {403}
 
 

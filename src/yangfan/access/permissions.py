@@ -7,24 +7,44 @@ from collections.abc import Sequence
 from yangfan.access.accounts import Grant
 from yangfan.access.roles import SCOPED_TO_OPERATOR, SCOPED_TO_PLACE, Role
 from yangfan.geo.orgunits import OrgUnitTree
+from yangfan.store.models import DataValueRow
 from yangfan.store.values import NewValue, Status
 
 UNSCOPED_WRITERS = {Role.administrator, Role.ministry_analyst}
 
 
+def _within(g: Grant, org_unit: str, disaggregation: str, tree: OrgUnitTree) -> bool:
+    """True when a scoped grant covers this org unit (or operator)."""
+    if g.org_unit is None:
+        return False
+    if g.role in SCOPED_TO_PLACE:
+        return org_unit in tree.units and (org_unit == g.org_unit or g.org_unit in tree.ancestors(org_unit))
+    if g.role in SCOPED_TO_OPERATOR:
+        return org_unit == g.org_unit or disaggregation == f"operator={g.org_unit}"
+    return False
+
+
 def may_write(grants: Sequence[Grant], value: NewValue, tree: OrgUnitTree) -> bool:
     """A value may be written by a ministry-level role, a provincial role whose unit contains its org
     unit, or an operator reporter for its own operator (as reporting unit or as disaggregation)."""
-    for g in grants:
-        if g.role in UNSCOPED_WRITERS:
-            return True
-        if g.role in SCOPED_TO_PLACE and g.org_unit is not None and value.org_unit in tree.units and (
-                value.org_unit == g.org_unit or g.org_unit in tree.ancestors(value.org_unit)):
-            return True
-        if g.role in SCOPED_TO_OPERATOR and g.org_unit is not None and (
-                value.org_unit == g.org_unit or value.disaggregation == f"operator={g.org_unit}"):
-            return True
-    return False
+    return any(g.role in UNSCOPED_WRITERS or _within(g, value.org_unit, value.disaggregation, tree) for g in grants)
+
+
+def may_see(grants: Sequence[Grant], row: DataValueRow, tree: OrgUnitTree) -> bool:
+    """Unpublished values: ministry-level roles see all; scoped roles those inside their scope."""
+    return any(g.role in UNSCOPED_WRITERS or _within(g, row.org_unit_code, row.disaggregation, tree) for g in grants)
+
+
+def may_review(grants: Sequence[Grant], row: DataValueRow, tree: OrgUnitTree) -> bool:
+    """Approve or return a submission: ministry-level roles anywhere, provincial reviewers inside their unit."""
+    return any(g.role in UNSCOPED_WRITERS or (g.role == Role.provincial_reviewer
+                                              and _within(g, row.org_unit_code, row.disaggregation, tree))
+               for g in grants)
+
+
+def may_publish(grants: Sequence[Grant]) -> bool:
+    """Publication is the ministry's."""
+    return any(g.role in UNSCOPED_WRITERS for g in grants)
 
 
 def import_status(grants: Sequence[Grant]) -> Status:

@@ -24,7 +24,7 @@ from yangfan.store.models import (
     SourceRow,
     TargetRow,
 )
-from yangfan.store.values import QUALIFIERS, NewValue, Status
+from yangfan.store.values import QUALIFIERS, RELEASED, NewValue, Status
 
 
 def sync_reference(session: Session, catalog: Catalog, tree: OrgUnitTree) -> None:
@@ -146,14 +146,16 @@ def _current_rows(session: Session, values: Sequence[NewValue]) -> dict[tuple[st
     return {(r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation, r.source_id): r for r in rows}
 
 
-def _rank(row: DataValueRow) -> tuple[int, int, int]:
-    return (-row.priority, QUALIFIERS.index(row.qualifier), -row.id)
+def _rank(row: DataValueRow) -> tuple[bool, int, int, int]:
+    # A released value outranks one awaiting review: a submission must not hide the published figure.
+    return (row.status not in RELEASED, -row.priority, QUALIFIERS.index(row.qualifier), -row.id)
 
 
 def elect_preferred(session: Session, keys: set[tuple[str, str, str, str]]) -> None:
     """Among the current rows of each key, mark exactly one preferred.
 
-    Higher priority first, then exact over approximate over lower bound, then the latest row.
+    Released (approved or published) first, then higher priority, then exact over approximate over
+    lower bound, then the latest row.
     """
     if not keys:
         return

@@ -17,14 +17,14 @@ from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.settings import REPO_ROOT
 from yangfan.web import pages
-from yangfan.web.api import account, boundaries, catalog, figures, geo
+from yangfan.web.api import account, boundaries, catalog, figures, geo, review
 from yangfan.web.ratelimit import SlidingWindow
 from yangfan.web.responses import error_response
 
 HERE = Path(__file__).parent
 ECHARTS = REPO_ROOT / "node_modules" / "echarts" / "dist"
 API_PREFIX = "/api/v1"
-API_ROUTERS = (catalog.router, geo.router, figures.router, account.router, boundaries.router)
+API_ROUTERS = (catalog.router, geo.router, figures.router, account.router, boundaries.router, review.router)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),

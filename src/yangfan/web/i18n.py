@@ -101,6 +101,17 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "login_failed": {"zh": "登录失败", "en": "Login failed"},
     "logged_in_as": {"zh": "当前用户", "en": "Signed in as"},
     "target_line": {"zh": "目标", "en": "Target"},
+    "review": {"zh": "审核", "en": "Review"},
+    "review_intro": {"zh": "本单位（或本运营商）待审核、待发布的数据。审核通过的数据进入分析，发布后公众可见。",
+                     "en": "Values of your unit (or operator) awaiting review or publication. Approved values enter "
+                           "the analytics; published ones are public."},
+    "approve": {"zh": "审核通过", "en": "Approve"},
+    "return": {"zh": "退回", "en": "Return"},
+    "publish": {"zh": "发布", "en": "Publish"},
+    "nothing_pending": {"zh": "没有待处理的数据", "en": "Nothing awaits review"},
+    "review_note": {"zh": "审核意见", "en": "Note"},
+    "status_submitted": {"zh": "待审核", "en": "submitted"},
+    "status_approved": {"zh": "已审核，待发布", "en": "approved, not yet published"},
 }
 
 

@@ -9,22 +9,26 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from yangfan.access.permissions import may_publish, may_see
 from yangfan.access.roles import Role
 from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import NATION
 from yangfan.store import audit
 from yangfan.store.db import session_scope
-from yangfan.web.auth import PUBLIC, AdminDep, Principal, PrincipalDep
+from yangfan.store.review import pending
+from yangfan.web.api.review import submission_record
+from yangfan.web.auth import PUBLIC, AdminDep, Principal, PrincipalDep, UserDep
 from yangfan.web.cockpit import cockpit_rows
 from yangfan.web.deps import YangfanDep
 from yangfan.web.downloads import download
-from yangfan.web.i18n import Lang, texts
+from yangfan.web.i18n import Lang, texts, unit_name
 from yangfan.web.indicator import indicator_view, table
 from yangfan.web.mapview import map_view
 from yangfan.web.region import region_view
 
 router = APIRouter(include_in_schema=False)
+REVIEWERS = {Role.administrator, Role.ministry_analyst, Role.provincial_reviewer}
 templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 LangParam = Annotated[str | None, Query(pattern="^(zh|en)$")]
 
@@ -134,6 +138,19 @@ def region(request: Request, code: str, y: YangfanDep, principal: PrincipalDep,
 def login_page(request: Request, principal: PrincipalDep, lang: LangParam = None) -> HTMLResponse:
     """登录: the form posts to /api/v1/auth/login from a script (no inline script, CSP)."""
     return render(request, "login.html", principal, language(lang))
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request, y: YangfanDep, user: UserDep, lang: LangParam = None) -> HTMLResponse:
+    """审核: the values awaiting review or publication that this user may see, with the actions it may take."""
+    with session_scope(y.engine) as s:
+        rows = [submission_record(r) for r in
+                pending(s, ["submitted", "approved"], lambda r: may_see(user.grants, r, y.tree), limit=500)]
+    lang_ = language(lang)
+    names = {r["indicator"]: y.catalog.indicators[r["indicator"]].name_zh if lang_ == "zh" else r["indicator"]
+             for r in rows} | {r["org_unit"]: unit_name(y.tree.get(r["org_unit"]), lang_) for r in rows}
+    return render(request, "review.html", user, lang_, rows=rows, names=names,
+                  can_review=any(g.role in REVIEWERS for g in user.grants), can_publish=may_publish(user.grants))
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -16,6 +16,8 @@ from yangfan.web.deps import Page
 
 #: Published figures change only when the analytics table is rebuilt; clients may reuse them briefly.
 CACHE_CONTROL = "public, max-age=60"
+#: Answers that depend on who asks: only the client may keep them.
+PRIVATE = "private, no-cache"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +43,9 @@ def encoded_bytes(body: bytes, headers: dict[str, str] | None = None) -> Encoded
 def respond(request: Request, enc: Encoded, headers: dict[str, str] | None = None,
             media_type: str = "application/json") -> Response:
     """The body, or 304 and no body when the client's If-None-Match names its ETag."""
-    all_headers = {"ETag": enc.etag, "Cache-Control": CACHE_CONTROL, **dict(enc.headers), **(headers or {})}
+    # Vary: what a logged-in user is shown may differ from what the public is shown.
+    all_headers = {"ETag": enc.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization, Cookie",
+                   **dict(enc.headers), **(headers or {})}
     if enc.etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=all_headers)
     return Response(enc.body, media_type=media_type, headers=all_headers)
@@ -57,19 +61,20 @@ def encode_page(items: Sequence[Any], page: Page) -> Encoded:
     return encode(list(items[page.offset:page.offset + page.limit]), {"X-Total-Count": str(len(items))})
 
 
-def respond_page(request: Request, enc: Encoded, page: Page) -> Response:
-    """An encoded page, with a Link to the next page when there is one."""
+def respond_page(request: Request, enc: Encoded, page: Page, private: bool = False) -> Response:
+    """An encoded page, with a Link to the next page when there is one; ``private`` keeps it out of
+    shared caches (anything that may hold unpublished figures)."""
     total = int(dict(enc.headers)["X-Total-Count"])
-    headers = {}
+    headers = {"Cache-Control": PRIVATE} if private else {}
     if page.offset + page.limit < total:
         nxt = request.url.include_query_params(offset=page.offset + page.limit, limit=page.limit)
         headers["Link"] = f'<{nxt}>; rel="next"'
     return respond(request, enc, headers)
 
 
-def paged_json(request: Request, items: Sequence[Any], page: Page) -> Response:
+def paged_json(request: Request, items: Sequence[Any], page: Page, private: bool = False) -> Response:
     """One page of a list, with X-Total-Count and a Link to the next page when there is one."""
-    return respond_page(request, encode_page(items, page), page)
+    return respond_page(request, encode_page(items, page), page, private)
 
 
 def _status(exc: YangfanError) -> int:

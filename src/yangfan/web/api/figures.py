@@ -34,7 +34,7 @@ async def data_values(request: Request, y: YangfanDep, page: PageDep, principal:
     q = replace(FigureQuery.parse(indicator, org_unit, period, disaggregation), published_only=principal.published_only)
     # A repeated query is answered on the event loop; a new one is computed in a worker thread.
     enc = _data_values.cached(y, q, page) or await run_in_threadpool(_data_values, y, q, page)  # type: ignore[attr-defined]
-    return respond_page(request, enc, page)
+    return respond_page(request, enc, page, private=not principal.published_only)
 
 
 @router.get("/progress", summary="Progress against targets / 目标进度")
@@ -43,4 +43,4 @@ def progress(request: Request, y: YangfanDep, page: PageDep, principal: Principa
              org_unit: Annotated[list[str] | None, Query()] = None) -> Response:
     found = y.progress(plan or None, org_unit or None, principal.published_only)
     rows = [progress_record(p, y.catalog, y.tree) for p in found]
-    return paged_json(request, rows, page)
+    return paged_json(request, rows, page, private=not principal.published_only)
