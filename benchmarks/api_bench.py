@@ -25,7 +25,7 @@ from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
-from servers import ROOT, free_port, serve_app, serving, start_yangfan, workspace
+from servers import free_port, save_results, serve_app, serving, start_yangfan, workspace
 
 INDICATOR = "bs_5g_per_10k"
 MONTHS = 24
@@ -223,12 +223,7 @@ def main() -> None:
         "provinces": len(provinces), "counts": counts, "sequential_ms": sequential, "rounds": rounds,
         "summary": {s: _summary(r) for s, r in rounds.items()}}
     _report(result)
-    out = ROOT / "benchmarks" / "results" / f"api_{date.today().isoformat()}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(f"results: {out}")
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
+    save_results("api", result, work, bool(args.keep))
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ Python (sequential GETs) to separate server time.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -28,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from servers import ROOT, free_port, serve_app, serving, start_yangfan, workspace
+from servers import free_port, save_results, serve_app, serving, start_yangfan, workspace
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -222,12 +221,7 @@ def main() -> None:
         "page": runs["yangfan"]["cold"][0],
         "stats": {s: {c: _stats(v) for c, v in r.items()} for s, r in runs.items()}, "runs": runs}
     _report(result)
-    out = ROOT / "benchmarks" / "results" / f"cockpit_{date.today().isoformat()}.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    print(f"results: {out}")
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
+    save_results("cockpit", result, work, bool(args.keep))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ baseline app and Yangfan pay the same server costs.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -16,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,3 +103,13 @@ def start_yangfan(stack: ExitStack, env: dict[str, str], work: Path) -> str:
     """``yangfan serve`` on a free port for the length of ``stack``; its base URL."""
     port = free_port()
     return stack.enter_context(serving("yangfan serve", yangfan_command(port), env, work / "yangfan-serve.log", port))
+
+
+def save_results(name: str, result: dict[str, object], work: Path, keep: bool) -> None:
+    """Write the run's figures to benchmarks/results/<name>_<date>.json; remove the work folder unless kept."""
+    out = ROOT / "benchmarks" / "results" / f"{name}_{date.today().isoformat()}.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    print(f"results: {out}")
+    if not keep:
+        shutil.rmtree(work, ignore_errors=True)
