@@ -19,6 +19,11 @@ SUBNATIONAL_INDICATORS = ("bs_5g_per_10k", "users_5g_penetration", "users_5g_sha
                   "users_mobile_phone", "bs_mobile_total", "population")
 
 
+#: Where a map first looks when its full extent would make the land tiny: Hainan's reaches down to
+#: 3°N with 三沙; the view opens on the island (the sea is a drag or a scroll away, the table lists all).
+FOCUS = {"460000": {"center": [109.8, 19.2], "zoom": 6}}
+
+
 @dataclass(frozen=True, slots=True)
 class MapRow:
     """One unit on the map and in the table beside it."""
@@ -50,7 +55,7 @@ class MapView:
         """What the map script draws."""
         return {"indicator": self.indicator, "name": self.name, "unit": self.unit, "period": self.period,
                 "parent": self.parent, "rows": [asdict(r) for r in self.rows],
-                "drill": self.parent == NATION}
+                "drill": self.parent == NATION, "focus": FOCUS.get(self.parent)}
 
 
 @per_build

@@ -37,6 +37,7 @@
       } : undefined,
       series: [{
         type: "map", map: d.parent, nameProperty: "key", roam: true, selectedMode: false,
+        center: d.focus ? d.focus.center : undefined, zoom: d.focus ? d.focus.zoom : 1,
         label: { show: false }, emphasis: { label: { show: true, fontFamily: font } },
         itemStyle: { areaColor: "#eef1f5", borderColor: "#fff", borderWidth: 0.6 },
         data: d.rows.map(function (r) { return { name: r.code, value: r.value }; })
