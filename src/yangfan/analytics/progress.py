@@ -55,12 +55,17 @@ class Progress:
         return max(0.0, min(1.0, self.latest.value / self.target.value))
 
 
-def _series(a: Analytics, target: Target, org_unit: str, published_only: bool) -> list[Figure]:
-    periods = a.series(target.indicator, org_unit)
+def _series(a: Analytics, target: Target, org_units: list[str], published_only: bool) -> dict[str, list[Figure]]:
+    """The target's indicator at each org unit, every period with a value, in one query for all units."""
+    periods = a.series_any(target.indicator, org_units)
     if not periods:
-        return []
-    figures = a.run(Query((target.indicator,), (org_unit,), tuple(periods), published_only=published_only))
-    return [f for f in figures if f.value is not None]
+        return {}
+    figures = a.run(Query((target.indicator,), tuple(org_units), tuple(periods), published_only=published_only))
+    out: dict[str, list[Figure]] = {}
+    for f in figures:
+        if f.value is not None:
+            out.setdefault(f.org_unit, []).append(f)
+    return out
 
 
 def _at_or_before(series: list[Figure], period: Period) -> Figure | None:
@@ -104,9 +109,11 @@ def _met_at(target: Target, series: list[Figure]) -> Period | None:
 
 
 def assess(a: Analytics, plan: Plan, target: Target, org_unit: str, as_of: Period,
-           published_only: bool = False) -> Progress:
-    """Progress of one target at one org unit, with data up to ``as_of`` (the latest period in the store)."""
-    series = _series(a, target, org_unit, published_only)
+           published_only: bool = False, series: list[Figure] | None = None) -> Progress:
+    """Progress of one target at one org unit, with data up to ``as_of`` (the latest period in the store);
+    ``series`` is the unit's figures in period order when the caller has them already."""
+    if series is None:
+        series = _series(a, target, [org_unit], published_only).get(org_unit, [])
     if not series:
         return Progress(target, org_unit, "tracked" if target.comparator == "track" else "no_data")
     latest = series[-1]
@@ -159,8 +166,10 @@ def progress_table(a: Analytics, plans: dict[str, Plan], targets: list[Target], 
     as_of = a.latest_month()
     out = []
     for t in targets:
-        for ou in org_units or _units_for(a, t):
-            p = assess(a, plans[t.plan], t, ou, as_of, published_only)
+        units = org_units or _units_for(a, t)
+        series = _series(a, t, units, published_only)
+        for ou in units:
+            p = assess(a, plans[t.plan], t, ou, as_of, published_only, series.get(ou, []))
             if ou == NATION or org_units or p.status not in ("no_data", "tracked") or p.latest is not None:
                 out.append(p)
     return out

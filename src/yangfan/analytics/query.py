@@ -280,13 +280,18 @@ class Analytics:
 
     def series(self, indicator: str, org_unit: str, disagg: str = "") -> list[Period]:
         """Periods at which the indicator (the sub-annual inputs of a derived one) has values."""
+        return self.series_any(indicator, [org_unit], disagg)
+
+    def series_any(self, indicator: str, org_units: Iterable[str], disagg: str = "") -> list[Period]:
+        """Periods at which the indicator has values at any of these org units."""
         ind = self.catalog.indicator(indicator)
         inputs = [c for c in ind.inputs if self.catalog.indicators[c].period_type != "year" or ind.kind == "raw"]
         rows = self._cursor().execute(
             """SELECT DISTINCT period FROM cube
                WHERE indicator IN (SELECT TRY_CAST(x AS indicator_t) FROM unnest(?) AS t(x))
-                 AND org_unit = TRY_CAST(? AS unit_t) AND disagg = TRY_CAST(? AS disagg_t) ORDER BY period""",
-            [inputs, org_unit, disagg]).fetchall()
+                 AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest(?) AS t(x))
+                 AND disagg = TRY_CAST(? AS disagg_t) ORDER BY period""",
+            [inputs, list(org_units), disagg]).fetchall()
         return [parse_period(r[0]) for r in rows]
 
     def reported(self, indicator: str, org_units: Iterable[str]) -> dict[tuple[str, str], Cell]:

@@ -14,7 +14,7 @@ from yangfan.records import figure_record, progress_record
 from yangfan.web.auth import PrincipalDep
 from yangfan.web.cache import per_build
 from yangfan.web.deps import Page, PageDep, YangfanDep
-from yangfan.web.responses import Encoded, encode_page, paged_json, respond_page
+from yangfan.web.responses import Encoded, encode_page, respond_page
 
 router = APIRouter(tags=["figures"])
 
@@ -37,10 +37,16 @@ async def data_values(request: Request, y: YangfanDep, page: PageDep, principal:
     return respond_page(request, enc, page, private=not principal.published_only)
 
 
+@per_build
+def _progress(y: Yangfan, plan: str | None, org_units: tuple[str, ...], published_only: bool, page: Page) -> Encoded:
+    found = y.progress(plan, list(org_units) or None, published_only)
+    return encode_page([progress_record(p, y.catalog, y.tree) for p in found], page)
+
+
 @router.get("/progress", summary="Progress against targets / 目标进度")
 def progress(request: Request, y: YangfanDep, page: PageDep, principal: PrincipalDep,
              plan: str | None = "sailing-2024",
              org_unit: Annotated[list[str] | None, Query()] = None) -> Response:
-    found = y.progress(plan or None, org_unit or None, principal.published_only)
-    rows = [progress_record(p, y.catalog, y.tree) for p in found]
-    return paged_json(request, rows, page, private=not principal.published_only)
+    """Every target at every org unit with data (or at the units asked for), computed once per build."""
+    enc = _progress(y, plan or None, tuple(org_unit or ()), principal.published_only, page)
+    return respond_page(request, enc, page, private=not principal.published_only)
