@@ -30,6 +30,14 @@ from yangfan.web.region import region_view
 router = APIRouter(include_in_schema=False)
 REVIEWERS = {Role.administrator, Role.ministry_analyst, Role.provincial_reviewer}
 templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
+
+
+def _num(value: float | None) -> str:
+    """A figure with thousands separators, or a dash where there is none."""
+    return "—" if value is None else f"{value:,}"
+
+
+templates.env.filters["num"] = _num
 LangParam = Annotated[str | None, Query(pattern="^(zh|en)$")]
 
 
