@@ -35,6 +35,16 @@ def may_see(grants: Sequence[Grant], row: DataValueRow, tree: OrgUnitTree) -> bo
     return any(g.role in UNSCOPED_WRITERS or _within(g, row.org_unit_code, row.disaggregation, tree) for g in grants)
 
 
+def ministry_level(grants: Sequence[Grant]) -> bool:
+    """Administrators and ministry analysts: unscoped, and the only ones who read or publish approved figures."""
+    return any(g.role in UNSCOPED_WRITERS for g in grants)
+
+
+def reviews_some(grants: Sequence[Grant]) -> bool:
+    """True for a user who may approve or return at least some submissions (see ``may_review``)."""
+    return ministry_level(grants) or any(g.role == Role.provincial_reviewer for g in grants)
+
+
 def may_review(grants: Sequence[Grant], row: DataValueRow, tree: OrgUnitTree) -> bool:
     """Approve or return a submission: ministry-level roles anywhere, provincial reviewers inside their unit."""
     return any(g.role in UNSCOPED_WRITERS or (g.role == Role.provincial_reviewer
@@ -44,9 +54,9 @@ def may_review(grants: Sequence[Grant], row: DataValueRow, tree: OrgUnitTree) ->
 
 def may_publish(grants: Sequence[Grant]) -> bool:
     """Publication is the ministry's."""
-    return any(g.role in UNSCOPED_WRITERS for g in grants)
+    return ministry_level(grants)
 
 
 def import_status(grants: Sequence[Grant]) -> Status:
     """Values from ministry-level roles are approved on import; reporters' values await review."""
-    return "approved" if any(g.role in UNSCOPED_WRITERS for g in grants) else "submitted"
+    return "approved" if ministry_level(grants) else "submitted"

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from yangfan.access.accounts import Grant, grants_of, user_for_token
+from yangfan.access.permissions import ministry_level
 from yangfan.access.roles import Role
 from yangfan.access.sessions import resolve
 from yangfan.context import Yangfan
@@ -38,7 +39,12 @@ class Principal:
     def published_only(self) -> bool:
         """Only ministry-level roles read approved figures before publication; everyone else reads
         published ones, so that no one sees another unit's unpublished data."""
-        return not any(g.role in (Role.administrator, Role.ministry_analyst) for g in self.grants)
+        return not ministry_level(self.grants)
+
+    @property
+    def is_administrator(self) -> bool:
+        """True for a user with the administrator role."""
+        return any(g.role == Role.administrator for g in self.grants)
 
 
 PUBLIC = Principal()
@@ -84,7 +90,7 @@ UserDep = Annotated[Principal, Depends(require_user)]
 
 def require_administrator(principal: UserDep) -> Principal:
     """Only administrators (the audit log, user management)."""
-    if not any(g.role == Role.administrator for g in principal.grants):
+    if not principal.is_administrator:
         raise YangfanError.single("permission.role", "仅管理员可访问", "administrators only")
     return principal
 

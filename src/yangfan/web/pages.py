@@ -9,8 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from yangfan.access.permissions import may_publish, may_see
-from yangfan.access.roles import Role
+from yangfan.access.permissions import may_publish, may_see, reviews_some
 from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import NATION
@@ -28,7 +27,6 @@ from yangfan.web.mapview import map_view
 from yangfan.web.region import region_view
 
 router = APIRouter(include_in_schema=False)
-REVIEWERS = {Role.administrator, Role.ministry_analyst, Role.provincial_reviewer}
 templates = Jinja2Templates(directory=FilePath(__file__).parent / "templates")
 
 
@@ -53,7 +51,7 @@ def render(request: Request, name: str, principal: Principal, lang: Lang, status
     return templates.TemplateResponse(request, name, {
         "lang": lang, "t": texts(lang), "switch_url": str(request.url.include_query_params(lang=other)),
         "user": principal.username, "csrf": principal.csrf_token, "path": request.url.path,
-        "is_admin": any(g.role == Role.administrator for g in principal.grants), **context},
+        "is_admin": principal.is_administrator, **context},
         status_code=status_code)
 
 
@@ -158,7 +156,7 @@ def review_page(request: Request, y: YangfanDep, user: UserDep, lang: LangParam 
     names = {r["indicator"]: y.catalog.indicators[r["indicator"]].name_zh if lang_ == "zh" else r["indicator"]
              for r in rows} | {r["org_unit"]: unit_name(y.tree.get(r["org_unit"]), lang_) for r in rows}
     return render(request, "review.html", user, lang_, rows=rows, names=names,
-                  can_review=any(g.role in REVIEWERS for g in user.grants), can_publish=may_publish(user.grants))
+                  can_review=reviews_some(user.grants), can_publish=may_publish(user.grants))
 
 
 @router.get("/audit", response_class=HTMLResponse)
