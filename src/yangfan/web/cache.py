@@ -5,8 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from functools import wraps
-from typing import Any, Concatenate, ParamSpec, TypeVar, cast
+from typing import Concatenate, Generic, ParamSpec, TypeVar
 
 from yangfan.context import Yangfan
 
@@ -15,29 +14,35 @@ R = TypeVar("R")
 SIZE = 512
 
 
-def per_build(fn: Callable[Concatenate[Yangfan, P], R]) -> Callable[Concatenate[Yangfan, P], R]:
-    """Cache ``fn(y, *args)`` by its arguments and the analytics build; the least recently used go first."""
-    cache: OrderedDict[Hashable, Any] = OrderedDict()
-    lock = threading.Lock()
+class per_build(Generic[P, R]):  # lower case: used as a decorator, like functools.cached_property
+    """``fn(y, *args)`` cached by its arguments and the analytics build; the least recently used go first."""
 
-    @wraps(fn)
-    def wrapper(y: Yangfan, *args: P.args, **kwargs: P.kwargs) -> R:
-        key = (id(y), y.analytics.version, args, tuple(sorted(kwargs.items())))
-        with lock:
-            if key in cache:
-                cache.move_to_end(key)
-                return cache[key]  # type: ignore[no-any-return]
-        value = fn(y, *args, **kwargs)
-        with lock:
-            cache[key] = value
-            while len(cache) > SIZE:
-                cache.popitem(last=False)
-        return value
+    def __init__(self, fn: Callable[Concatenate[Yangfan, P], R]) -> None:
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self._cache: OrderedDict[Hashable, R] = OrderedDict()
+        self._lock = threading.Lock()
 
-    def cached(y: Yangfan, *args: Any) -> Any:
+    @staticmethod
+    def _key(y: Yangfan, args: tuple[object, ...], kwargs: dict[str, object]) -> Hashable:
+        return (id(y), y.analytics.version, args, tuple(sorted(kwargs.items())))
+
+    def cached(self, y: Yangfan, *args: P.args, **kwargs: P.kwargs) -> R | None:
         """The cached result, or None: lets an async route skip the thread hop when nothing is computed."""
-        with lock:
-            return cache.get((id(y), y.analytics.version, args, ()))
+        key = self._key(y, args, kwargs)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        return None
 
-    wrapper.cached = cached  # type: ignore[attr-defined]
-    return cast(Callable[Concatenate[Yangfan, P], R], wrapper)
+    def __call__(self, y: Yangfan, *args: P.args, **kwargs: P.kwargs) -> R:
+        found = self.cached(y, *args, **kwargs)
+        if found is not None:
+            return found
+        value = self.fn(y, *args, **kwargs)
+        with self._lock:
+            self._cache[self._key(y, args, kwargs)] = value
+            while len(self._cache) > SIZE:
+                self._cache.popitem(last=False)
+        return value

@@ -33,7 +33,9 @@ async def data_values(request: Request, y: YangfanDep, page: PageDep, principal:
     """The same computation as ``yangfan query``: derived figures from aggregated numerator and denominator."""
     q = replace(FigureQuery.parse(indicator, org_unit, period, disaggregation), published_only=principal.published_only)
     # A repeated query is answered on the event loop; a new one is computed in a worker thread.
-    enc = _data_values.cached(y, q, page) or await run_in_threadpool(_data_values, y, q, page)  # type: ignore[attr-defined]
+    enc = _data_values.cached(y, q, page)
+    if enc is None:
+        enc = await run_in_threadpool(_data_values.__call__, y, q, page)
     return respond_page(request, enc, page, private=not principal.published_only)
 
 
