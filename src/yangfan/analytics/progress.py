@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from yangfan.analytics.query import Analytics, Figure, Query
@@ -41,6 +41,8 @@ class Progress:
     required_pace: float | None = None
     recent_pace: float | None = None
     notes: tuple[str, ...] = ()
+    #: The figures the assessment read, in period order (set by ``progress_table``, for trend lines).
+    series: tuple[Figure, ...] = ()
 
     @property
     def status_zh(self) -> str:
@@ -169,7 +171,8 @@ def progress_table(a: Analytics, plans: dict[str, Plan], targets: list[Target], 
         units = org_units or _units_for(a, t)
         series = _series(a, t, units, published_only)
         for ou in units:
-            p = assess(a, plans[t.plan], t, ou, as_of, published_only, series.get(ou, []))
+            found = series.get(ou, [])
+            p = replace(assess(a, plans[t.plan], t, ou, as_of, published_only, found), series=tuple(found))
             if ou == NATION or org_units or p.status not in ("no_data", "tracked") or p.latest is not None:
                 out.append(p)
     return out

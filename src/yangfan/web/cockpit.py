@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from yangfan.analytics.progress import STATUS_EN, Progress
-from yangfan.analytics.query import Query
 from yangfan.catalog import Target
 from yangfan.context import Yangfan
 from yangfan.geo.orgunits import NATION
@@ -72,14 +71,13 @@ def _at_deadline(y: Yangfan, p: Progress, lang: Lang) -> str:
     return text if p.target.deadline and f.period == p.target.deadline else f"{text}（{f.period}）"
 
 
-def _trend(y: Yangfan, indicator: str) -> list[list[Any]]:
-    periods = y.analytics.series(indicator, NATION)
-    if len(periods) < 2:
+def _trend(y: Yangfan, p: Progress) -> list[list[Any]]:
+    """The national series the progress was judged on, in display units, for the sparkline."""
+    if len(p.series) < 2:
         return []
-    ind = y.catalog.indicators[indicator]
-    figures = y.query(Query((indicator,), (NATION,), tuple(periods), published_only=True))
+    ind = y.catalog.indicators[p.target.indicator]
     return [[f.period.code, round(f.value / ind.display_divisor, ind.decimals + 1)]
-            for f in figures if f.value is not None]
+            for f in p.series if f.value is not None]
 
 
 @per_build
@@ -106,6 +104,6 @@ def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
             lower_bound=bool(latest and latest.lower_bound),
             at_deadline_text=_at_deadline(y, p, lang),
             met_at=p.met_at.code if p.met_at else "",
-            trend=_trend(y, ind.code) if latest else [],
+            trend=_trend(y, p),
         ))
     return rows

@@ -108,11 +108,6 @@ def _freqs(y: Yangfan, ind: Indicator, org_unit: str) -> list[Freq]:
     return ["month", "quarter", "year"] if "month" in native else [f for f in FREQS if f != "month"]
 
 
-def display_value(f: Figure) -> float | None:
-    """A figure in the unit people read."""
-    return f.rounded()
-
-
 def _flags(f: Figure, lang: Lang) -> list[str]:
     names = {"lower_bound": ("下限", "floor"), "approx": ("约数", "approx."), "incomplete": ("不完整", "incomplete")}
     return [names[k][0 if lang == "zh" else 1] for k in names if getattr(f, k)]
@@ -179,7 +174,7 @@ def indicator_view(y: Yangfan, code: str, org_unit: str, freq: str | None, publi
     figures = [f for f in y.query(Query((code,), (org_unit,), tuple(periods), published_only=published_only))
                if f.value is not None]
     approvals = _approvals(y, figures, lang)
-    rows = [Row(f.period.code, display_value(f), f.numerator, f.denominator, _flags(f, lang), f.demo,
+    rows = [Row(f.period.code, f.rounded(), f.numerator, f.denominator, _flags(f, lang), f.demo,
                 list(f.sources), approvals.get((f.org_unit, f.period.code), [])) for f in figures]
     return IndicatorView(
         indicator=ind, name=ind.name_zh if lang == "zh" else ind.name_en,

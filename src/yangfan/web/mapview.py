@@ -65,7 +65,7 @@ def map_view(y: Yangfan, indicator: str, period: str | None, parent: str, publis
     ind = y.catalog.indicator(indicator)
     y.tree.get(parent)  # an unknown code is a 404 before any query runs
     kids = [u.code for u in drilldown(y.tree, parent)]
-    months = [p.code for p in y.analytics.series(indicator, kids[0] if kids else parent) if p.type == "month"]
+    months = [p.code for p in y.analytics.series_any(indicator, kids or [parent]) if p.type == "month"]
     months = months or [p.code for p in y.analytics.series(indicator, NATION)]
     chosen = period if period in months else (months[-1] if months else y.analytics.latest_month().code)
     figures = y.query(Query((indicator,), (*kids, parent), (parse_period(chosen),), published_only=published_only))
