@@ -14,6 +14,7 @@ from yangfan.geo.periods import Period, month_range, parse_period
 from yangfan.store.db import session_scope
 from yangfan.store.models import DataValueRow, ImportBatchRow
 from yangfan.web.cache import per_build
+from yangfan.web.cockpit import target_text
 from yangfan.web.i18n import Lang, unit_name, unit_text
 
 Freq = Literal["month", "quarter", "year"]
@@ -136,8 +137,6 @@ def _approvals(y: Yangfan, figures: list[Figure], lang: Lang) -> dict[tuple[str,
 
 
 def _targets(y: Yangfan, ind: Indicator, lang: Lang) -> list[TargetLine]:
-    from yangfan.web.cockpit import target_text
-
     out = []
     for t in y.catalog.targets.values():
         if t.indicator != ind.code or t.value is None:
