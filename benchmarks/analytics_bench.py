@@ -143,7 +143,7 @@ def _hand_query(con: object, indicator: str, level: str, months: list[str]) -> l
     num, den, scale = HAND_SQL[indicator]
     key = "'100000'" if level == "nation" else f"a.{level}"
     period_list = ", ".join(f"'{m}'" for m in months)
-    if den == "population":  # the previous year end, as the engine's vintage rule
+    if den == "population":  # the previous year end (the engine is set to the same vintage)
         den_sql = f"""SELECT {key} AS unit, CAST(CAST(f.period AS INT) + 1 AS VARCHAR) AS yr, sum(f.value) AS d
                       FROM facts f JOIN anc a ON a.county = f.org_unit WHERE f.indicator = 'population'
                       GROUP BY 1, 2"""
@@ -175,10 +175,13 @@ def phase_queries(work: Path, n_months: int, complete: bool) -> dict[str, object
     import duckdb
 
     from yangfan.analytics.query import Analytics, Query
+    from yangfan.analytics.timerules import population_year_rule
     from yangfan.geo.periods import parse_period
 
     catalog, tree, _ = _setup()
-    a = Analytics(work / "analytics.duckdb", catalog, tree)  # type: ignore[arg-type]
+    # The hand-written SQL divides by the previous year end throughout: the engine is told the same.
+    a = Analytics(work / "analytics.duckdb", catalog, tree,  # type: ignore[arg-type]
+                  population_year_rule("previous_year_end"))
     con = duckdb.connect(str(work / "baseline.duckdb"), read_only=True)
     months = _months(n_months)[-12:]
     units = {"nation": ["100000"],

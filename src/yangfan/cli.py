@@ -17,7 +17,7 @@ from yangfan.cli_access import audit_app, user_app
 from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.output import Format, render
-from yangfan.records import figure_record, progress_record
+from yangfan.records import figure_record, progress_record, target_record
 from yangfan.store.repository import WriteResult
 
 app = typer.Typer(help="扬帆 Yangfan — 5G规模化应用监测平台 / 5G scale-application monitoring platform",
@@ -125,11 +125,9 @@ def indicators(fmt: FormatOpt = Format.table) -> None:
 def targets(fmt: FormatOpt = Format.table, plan: Annotated[str | None, typer.Option()] = None) -> None:
     """List the plans' targets with their clauses. / 规划目标。"""
     y = _yangfan()
-    rows = [{"code": t.code, "plan": t.plan, "indicator": t.indicator, "comparator": t.comparator,
-             "value": t.value, "deadline": t.deadline.code if t.deadline else None, "scope": t.scope,
-             "section": t.clause.section, "quote": t.clause.quote}
-            for t in y.catalog.targets.values() if plan is None or t.plan == plan]
-    typer.echo(render(rows, fmt, ["code", "indicator", "comparator", "value", "deadline", "quote"]))
+    rows = [target_record(t) for t in y.catalog.targets.values() if plan is None or t.plan == plan]
+    typer.echo(render(rows, fmt, ["code", "indicator", "comparator", "value", "value_basis", "deadline",
+                                  "deadline_from", "clause_quote"]))
 
 
 @app.command()

@@ -50,7 +50,10 @@ class Yangfan:
     @cached_property
     def analytics(self) -> Analytics:
         """The query engine over the analytics file."""
-        return Analytics(self.settings.analytics_path, self.catalog, self.tree, self.settings.population_vintage)
+        from yangfan.analytics.timerules import population_year_rule
+
+        return Analytics(self.settings.analytics_path, self.catalog, self.tree,
+                         population_year_rule(self.settings.population_vintage))
 
     def init(self) -> None:
         """Create or upgrade the store's schema and mirror the catalog and org units into it."""

@@ -6,7 +6,8 @@ from typing import Any
 
 from yangfan.analytics.progress import STATUS_EN, Progress
 from yangfan.analytics.query import Figure
-from yangfan.catalog import Catalog
+from yangfan.catalog import Catalog, Target
+from yangfan.catalog.models import HORIZON_DEADLINE, PLATFORM_READING
 from yangfan.geo.orgunits import OrgUnitTree
 
 
@@ -40,6 +41,17 @@ def figure_record(f: Figure, tree: OrgUnitTree) -> dict[str, Any]:
     }
 
 
+def target_record(t: Target) -> dict[str, Any]:
+    """A target as a flat record: the plan's value, or Yangfan's reading labelled as such, and its deadline's basis."""
+    return {"code": t.code, "plan": t.plan, "indicator": t.indicator, "comparator": t.comparator, "value": t.value,
+            "value_basis": "platform_reading" if t.platform_reading else "plan",
+            "reading_zh": f"{PLATFORM_READING['zh']}：{t.reading.zh}" if t.reading else "",
+            "reading_en": f"{PLATFORM_READING['en']}: {t.reading.en}" if t.reading else "",
+            "deadline": t.deadline.code if t.deadline else None, "deadline_from": t.deadline_from,
+            "deadline_note_zh": HORIZON_DEADLINE["zh"] if t.deadline_from == "plan" else "",
+            "scope": t.scope, "clause_section": t.clause.section, "clause_quote": t.clause.quote, "note": t.note}
+
+
 def progress_record(p: Progress, catalog: Catalog, tree: OrgUnitTree) -> dict[str, Any]:
     """A progress row as a flat record."""
     ind = catalog.indicators[p.target.indicator]
@@ -54,6 +66,7 @@ def progress_record(p: Progress, catalog: Catalog, tree: OrgUnitTree) -> dict[st
         "org_unit_name": tree.get(p.org_unit).name_zh,
         "comparator": p.target.comparator,
         "target_value": p.target.value,
+        "value_basis": "platform_reading" if p.target.platform_reading else "plan",
         "deadline": p.target.deadline.code if p.target.deadline else None,
         "period": latest.period.code if latest else None,
         "value": latest.value if latest else None,

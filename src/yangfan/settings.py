@@ -37,11 +37,13 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(
         20, ge=1, description="Login attempts one client address may make per minute (per server process)."
     )
-    population_vintage: Literal["previous_year_end", "period_year_end"] = Field(
-        "previous_year_end",
+    population_vintage: Literal["publication_date", "previous_year_end", "period_year_end"] = Field(
+        "publication_date",
         description=(
-            "Which NBS year-end population divides per-capita ratios: the latest year end before the "
-            "period's year (MIIT's practice within a year) or the year end of the period's own year."
+            "Which NBS year-end population divides per-capita ratios: the latest one published before the "
+            "figure itself was (release dates in catalog/data/releases.yaml; MIIT's practice: December uses "
+            "its own year, other months the year before), or always the previous year end, or always the "
+            "period's own year end."
         ),
     )
 

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from yangfan.analytics.cube import build_cube
 from yangfan.analytics.export import FACT_SCHEMA
 from yangfan.analytics.query import Analytics, Query
+from yangfan.analytics.timerules import population_year_rule
 from yangfan.catalog import get_catalog
 from yangfan.geo.orgunits import NATION, OrgUnit, OrgUnitTree
 from yangfan.geo.periods import Period
@@ -175,12 +176,35 @@ def test_lower_bound_inputs_flag_the_ratio(tmp_path: Path) -> None:
     assert fig.lower_bound and fig.value == 1000
 
 
-def test_population_vintage_is_the_previous_year_end(tmp_path: Path) -> None:
-    rows = [("bs_5g", NATION, "2025-12", 100), ("bs_5g", NATION, "2026-01", 100),
-            ("population", NATION, "2024", 1000), ("population", NATION, "2025", 2000)]
-    a = analytics(tmp_path, rows)
-    assert one(a, "bs_5g_per_10k", NATION, "2025-12") == 1000  # December 2025 still uses end-2024
-    assert one(a, "bs_5g_per_10k", NATION, "2025") == 1000  # the year agrees with its December
-    assert one(a, "bs_5g_per_10k", NATION, "2026-01") == 500
-    b = Analytics(a.path, CATALOG, TREE, vintage="period_year_end")
-    assert b.run(Query.parse(["bs_5g_per_10k"], [NATION], ["2025-12"]))[0].value == 500
+VINTAGE_ROWS = [("bs_5g", NATION, "2025-11", 100), ("bs_5g", NATION, "2025-12", 100), ("bs_5g", NATION, "2026-01", 100),
+                ("population", NATION, "2024", 1000), ("population", NATION, "2025", 2000)]
+
+
+def test_a_month_divides_by_the_previous_year_end(tmp_path: Path) -> None:
+    """November 2025 is published in December 2025: NBS's end-2025 figure comes out in January 2026."""
+    assert one(analytics(tmp_path, VINTAGE_ROWS), "bs_5g_per_10k", NATION, "2025-11") == 1000
+
+
+def test_december_divides_by_its_own_year_end(tmp_path: Path) -> None:
+    """December 2025 is published in late January 2026, after NBS's release of the end-2025 population."""
+    a = analytics(tmp_path, VINTAGE_ROWS)
+    assert one(a, "bs_5g_per_10k", NATION, "2025-12") == 500
+    assert one(a, "bs_5g_per_10k", NATION, "2025Q4") == 500  # the quarter and the year agree with December
+    assert one(a, "bs_5g_per_10k", NATION, "2025") == 500
+
+
+def test_january_divides_by_the_year_end_just_released(tmp_path: Path) -> None:
+    assert one(analytics(tmp_path, VINTAGE_ROWS), "bs_5g_per_10k", NATION, "2026-01") == 500
+
+
+def test_a_year_end_not_yet_held_falls_back_to_the_latest_one(tmp_path: Path) -> None:
+    rows = [r for r in VINTAGE_ROWS if r[2] != "2025"]
+    assert one(analytics(tmp_path, rows), "bs_5g_per_10k", NATION, "2025-12") == 1000
+
+
+def test_the_vintage_setting_overrides_the_calendar(tmp_path: Path) -> None:
+    a = analytics(tmp_path, VINTAGE_ROWS)
+    previous = Analytics(a.path, CATALOG, TREE, population_year_rule("previous_year_end"))
+    assert previous.run(Query.parse(["bs_5g_per_10k"], [NATION], ["2025-12"]))[0].value == 1000
+    own = Analytics(a.path, CATALOG, TREE, population_year_rule("period_year_end"))
+    assert own.run(Query.parse(["bs_5g_per_10k"], [NATION], ["2025-11"]))[0].value == 500

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 import duckdb
 import pyarrow as pa
 
-from yangfan.analytics.timerules import AnnualLookup, rule_for
+from yangfan.analytics.timerules import AnnualLookup, PopulationYear, population_year_rule, rule_for
 from yangfan.catalog import Catalog, Indicator
 from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import OrgUnitTree
@@ -152,8 +152,10 @@ FROM hits ORDER BY out_period, side DESC, indicator, period
 class Analytics:
     """Reads the analytics file built by ``cube.rebuild``; safe to share between threads."""
 
-    def __init__(self, path: Path, catalog: Catalog, tree: OrgUnitTree, vintage: str = "previous_year_end") -> None:
-        self.path, self.catalog, self.tree, self.vintage = path, catalog, tree, vintage
+    def __init__(self, path: Path, catalog: Catalog, tree: OrgUnitTree,
+                 population_year: PopulationYear | None = None) -> None:
+        self.path, self.catalog, self.tree = path, catalog, tree
+        self.population_year = population_year or population_year_rule("publication_date")
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._mtime = 0.0
@@ -199,7 +201,7 @@ class Analytics:
     def _terms(self, ind: Indicator, codes: tuple[str, ...], p: Period) -> list[tuple[str, str, int, bool, str]]:
         terms: list[tuple[str, str, int, bool, str]] = []
         for code in codes:
-            rule = rule_for(self.catalog.indicators[code], p, self.vintage, as_input=ind.kind == "derived")
+            rule = rule_for(self.catalog.indicators[code], p, self.population_year, as_input=ind.kind == "derived")
             if rule is None:
                 return []
             if isinstance(rule, AnnualLookup):

@@ -11,7 +11,7 @@ from typing import Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from yangfan.catalog.models import Clause, Display, Indicator, Plan, Target
+from yangfan.catalog.models import Clause, Display, Indicator, Plan, Reading, Target
 from yangfan.errors import Issue, Location, YangfanError, raise_if_errors
 from yangfan.geo.periods import parse_period
 
@@ -71,8 +71,15 @@ class PlanIn(_Strict):
     baseline_period: str
     status_thresholds: dict[Literal["on_track", "behind"], float]
     text: str | None = None
+    horizon: str | None = None
 
-    _p = field_validator("issued", "baseline_period", mode="before")(_period)
+    _p = field_validator("issued", "baseline_period", "horizon", mode="before")(
+        lambda v: None if v is None else _period(v))
+
+
+class ReadingIn(_Strict):
+    zh: str
+    en: str
 
 
 class TargetIn(_Strict):
@@ -84,6 +91,8 @@ class TargetIn(_Strict):
     value: float | None = None
     deadline: str | None = None
     note: str = ""
+    reading: ReadingIn | None = None
+    deadline_from: Literal["clause", "plan"] = "clause"
 
     _p = field_validator("deadline", mode="before")(lambda v: None if v is None else _period(v))
 
@@ -186,7 +195,8 @@ def _parse_plan(path: Path, indicators: dict[str, Indicator], issues: list[Issue
         issues.extend(_pydantic_issues(exc, path.name, "plan"))
         return None, []
     plan = Plan(p.code, p.title_zh, p.title_en, parse_period(p.issued), p.issuer_zh,
-                parse_period(p.baseline_period), p.status_thresholds["on_track"], p.status_thresholds["behind"])
+                parse_period(p.baseline_period), p.status_thresholds["on_track"], p.status_thresholds["behind"],
+                parse_period(p.horizon) if p.horizon else None, p.text)
     targets = []
     for entry, t in _entries(doc.get("targets") or [], TargetIn, path.name, issues):
         if t.indicator not in indicators:
@@ -194,10 +204,16 @@ def _parse_plan(path: Path, indicators: dict[str, Indicator], issues: list[Issue
                                 f"target refers to unknown indicator {t.indicator}",
                                 Location(file=path.name, entry=entry, field="indicator")))
             continue
+        if t.deadline_from == "plan" and (plan.horizon is None or t.deadline != str(plan.horizon)):
+            issues.append(Issue("catalog.target_horizon", f"条款未写明期限时，期限应为规划期末 {plan.horizon}",
+                                f"a clause without a date takes the plan's horizon {plan.horizon} as its deadline",
+                                Location(file=path.name, entry=entry, field="deadline")))
+            continue
         try:
             targets.append(Target(
                 t.code, plan.code, t.indicator, t.comparator, Clause(t.clause.section, t.clause.quote), t.scope,
-                t.value, parse_period(t.deadline) if t.deadline else None, t.note))
+                t.value, parse_period(t.deadline) if t.deadline else None, t.note,
+                Reading(t.reading.zh, t.reading.en) if t.reading else None, t.deadline_from))
         except ValueError as exc:
             issues.append(Issue("catalog.target", f"目标定义无效：{exc}", f"invalid target: {exc}",
                                 Location(file=path.name, entry=entry, field="value")))
@@ -205,10 +221,16 @@ def _parse_plan(path: Path, indicators: dict[str, Indicator], issues: list[Issue
 
 
 def load_catalog(folder: Path = DATA) -> Catalog:
-    """Read ``indicators.yaml`` and every ``plan-*.yaml`` in ``folder``; raise on any problem."""
+    """Read every ``indicators*.yaml`` and ``plan-*.yaml`` in ``folder``; raise on any problem."""
     issues: list[Issue] = []
-    indicators = _parse_indicators(folder / "indicators.yaml", issues)
-    _check_inputs(indicators, "indicators.yaml", issues)
+    indicators: dict[str, Indicator] = {}
+    for path in sorted(folder.glob("indicators*.yaml")):  # one file per domain; codes unique across them
+        for code, ind in _parse_indicators(path, issues).items():
+            if code in indicators:
+                issues.append(Issue("catalog.duplicate", f"指标代码重复：{code}", f"duplicate indicator code {code}",
+                                    Location(file=path.name, entry=code, field="code")))
+            indicators[code] = ind
+    _check_inputs(indicators, "indicators*.yaml", issues)
     plans: dict[str, Plan] = {}
     targets: dict[str, Target] = {}
     for path in sorted(folder.glob("plan-*.yaml")):

@@ -8,6 +8,10 @@ from typing import Literal
 from yangfan.geo.periods import Period, PeriodType
 
 Comparator = Literal["超", "达", "track"]
+#: How a value that is Yangfan's reading, not the plan's number, is labelled wherever it shows.
+PLATFORM_READING = {"zh": "本平台口径", "en": "Yangfan's reading"}
+#: How a deadline taken from the plan's horizon, not from the clause, is labelled.
+HORIZON_DEADLINE = {"zh": "规划期末，条款未写明期限", "en": "the plan's horizon: the clause sets no date"}
 TimeAggregation = Literal["stock", "flow", "ytd"]
 
 
@@ -86,6 +90,18 @@ class Plan:
     baseline_period: Period
     on_track: float
     behind: float
+    #: The plan's own horizon (到2027年底), which applies to clauses that set no date.
+    horizon: Period | None = None
+    #: The plan's full text, relative to the shared folder, where it is held.
+    text: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """Yangfan's operational reading (本平台口径) of a clause that gives no number: why the value is what it is."""
+
+    zh: str
+    en: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +117,21 @@ class Target:
     value: float | None = None
     deadline: Period | None = None
     note: str = ""
+    #: Set when the value is Yangfan's reading of a clause without a number, not the plan's own figure.
+    reading: Reading | None = None
+    #: 'clause': the clause sets the date; 'plan': it sets none and the plan's horizon applies.
+    deadline_from: Literal["clause", "plan"] = "clause"
 
     def __post_init__(self) -> None:
         if self.comparator != "track" and self.value is None:
             raise ValueError(f"target {self.code} with comparator {self.comparator} needs a value")
+        if self.reading is not None and self.value is None:
+            raise ValueError(f"target {self.code} has a reading but no value to read")
+
+    @property
+    def platform_reading(self) -> bool:
+        """The value is Yangfan's reading (本平台口径), not a number the plan states."""
+        return self.reading is not None
 
     def __repr__(self) -> str:
         return f"Target({self.code!r}, {self.indicator} {self.comparator} {self.value})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from yangfan.catalog.load import Catalog
+from yangfan.catalog.models import HORIZON_DEADLINE, PLATFORM_READING
 
 _TIME = {"stock": "存量 stock (period end)", "flow": "流量 flow (sum)", "ytd": "年内累计 year-to-date flow"}
 
@@ -33,6 +34,9 @@ def indicator_reference(catalog: Catalog) -> str:
     for t in catalog.targets.values():
         ind = catalog.indicators[t.indicator]
         value = "—" if t.value is None else f"{t.comparator} {t.value / ind.display_divisor:g} {ind.display_unit}"
-        out.append(f"| {t.code} | {t.plan} | `{t.indicator}` | {value} | {t.deadline or '—'} | "
+        if t.reading:
+            value += f" ({PLATFORM_READING['zh']} / {PLATFORM_READING['en']}: {t.reading.zh})"
+        deadline = f"{t.deadline or '—'}" + (f" ({HORIZON_DEADLINE['zh']})" if t.deadline_from == "plan" else "")
+        out.append(f"| {t.code} | {t.plan} | `{t.indicator}` | {value} | {deadline} | "
                    f"{t.clause.section}：{t.clause.quote} |")
     return "\n".join(out) + "\n"

@@ -6,8 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from yangfan.catalog.models import Indicator, Target
+from yangfan.catalog.models import Indicator
 from yangfan.errors import YangfanError
+from yangfan.records import target_record
 from yangfan.web.deps import PageDep, YangfanDep
 from yangfan.web.responses import cached_json, paged_json
 
@@ -21,13 +22,6 @@ def indicator_record(i: Indicator) -> dict[str, Any]:
             "display_divisor": i.display_divisor, "kind": i.kind, "numerator": list(i.numerator),
             "denominator": list(i.denominator), "scale": i.scale, "period_type": i.period_type,
             "org_aggregation": i.org_aggregation, "time_aggregation": i.time_aggregation, "decimals": i.decimals}
-
-
-def target_record(t: Target) -> dict[str, Any]:
-    """A target as the API shows it."""
-    return {"code": t.code, "plan": t.plan, "indicator": t.indicator, "comparator": t.comparator, "value": t.value,
-            "deadline": t.deadline.code if t.deadline else None, "scope": t.scope,
-            "clause_section": t.clause.section, "clause_quote": t.clause.quote, "note": t.note}
 
 
 @router.get("/indicators", summary="Indicators of the catalog / 指标目录")
