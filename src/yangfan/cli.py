@@ -17,7 +17,7 @@ from yangfan.cli_access import audit_app, user_app
 from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.output import Format, render
-from yangfan.records import figure_record, progress_record, target_record
+from yangfan.records import figure_record, lineage_records, progress_record, target_record
 from yangfan.store.repository import WriteResult
 
 app = typer.Typer(help="扬帆 Yangfan — 5G规模化应用监测平台 / 5G scale-application monitoring platform",
@@ -56,6 +56,9 @@ def _rebuild(y: Yangfan) -> None:
         stats = y.rebuild(lambda msg: progress.update(task, description=f"analytics: {msg}"))
     err.print(f"analytics rebuilt: {int(stats['facts'])} values → {int(stats['cube'])} cells "
               f"in {stats['total_s']:.1f} s ({y.settings.analytics_path})")
+    flagged = len(y.analytics.quality_notes())
+    if flagged:
+        err.print(f"质量提示 {flagged} 条 / {flagged} values failed a consistency check: `yangfan quality` lists them")
 
 
 @app.command()
@@ -153,14 +156,27 @@ def trace(
     period: Annotated[str, typer.Option("--period", "-p")],
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Where a figure comes from: every input value, its origin and its source. / 数据溯源。"""
+    """Where a figure comes from: every input, every source that gives it, sums opened into their parts. / 数据溯源。"""
+    from yangfan.analytics.lineage import lineage
+
     y = _yangfan()
     figure = y.query(Query.parse([indicator], [org_unit], [period]))[0]
+    rows = lineage_records(lineage(y.analytics, y.engine, figure), y.catalog)
+    title = f"{indicator} {org_unit} {period} = {figure.value}"
+    if figure.quality:
+        title += "  质量提示 / quality: " + "；".join(figure.quality)
+    typer.echo(render(rows, fmt, ["input", "org_unit", "period", "display_value", "origin", "quality", "sources",
+                                  "alternatives"], title=title))
+
+
+@app.command()
+def quality(fmt: FormatOpt = Format.table) -> None:
+    """Values that failed a consistency check at the last rebuild, and why. / 质量提示。"""
+    y = _yangfan()
     rows = [{"indicator": c.indicator, "org_unit": c.org_unit, "period": c.period, "value": c.value,
-             "origin": c.origin, "value_id": c.value_id, "lower_bound": c.lower_bound, "approx": c.approx,
-             "scope": c.scope, "source": c.source_url} for c in y.analytics.inputs(figure)]
-    typer.echo(render(rows, fmt, ["indicator", "org_unit", "period", "value", "origin", "value_id", "source"],
-                      title=f"{indicator} {org_unit} {period} = {figure.value}"))
+             "source": c.source_url, "quality": [q.split("：", 1)[-1] for q in c.quality]}
+            for c in y.analytics.quality_notes()]
+    typer.echo(render(rows, fmt, ["indicator", "org_unit", "period", "value", "quality", "source"]))
 
 
 @app.command()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from yangfan.analytics.progress import STATUS_EN, Progress
 from yangfan.analytics.query import Figure
 from yangfan.catalog import Catalog, Target
 from yangfan.catalog.models import HORIZON_DEADLINE, PLATFORM_READING
 from yangfan.geo.orgunits import OrgUnitTree
+
+if TYPE_CHECKING:  # lineage reads the store: imported where it is used
+    from yangfan.analytics.lineage import Node
 
 
 def _round(x: float | None, decimals: int) -> float | None:
@@ -38,7 +41,30 @@ def figure_record(f: Figure, tree: OrgUnitTree) -> dict[str, Any]:
         "scope": f.scope,
         "sources": list(f.sources),
         "demo": f.demo,
+        "quality": list(f.quality),
     }
+
+
+def lineage_records(nodes: list[Node], catalog: Catalog) -> list[dict[str, Any]]:
+    """A figure's lineage as flat records, depth first: each input cell with every source that gives it."""
+    out = []
+    for root in nodes:
+        for n in root.walk():
+            c = n.cell
+            ind = catalog.indicators[c.indicator]
+            out.append({
+                "depth": n.depth, "input": "  " * n.depth + c.indicator, "indicator": c.indicator,
+                "org_unit": c.org_unit, "period": c.period, "value": c.value,
+                "display_value": round(c.value / ind.display_divisor, ind.decimals + 2),
+                "display_unit": ind.display_unit,
+                "sign": c.sign, "origin": c.origin, "value_id": c.value_id, "lower_bound": c.lower_bound,
+                "approx": c.approx, "scope": c.scope, "quality": list(c.quality),
+                "sources": [s.url or s.title for s in n.sources if s.agrees],
+                "alternatives": [f"{s.value / ind.display_divisor:g}{ind.display_unit} ({s.qualifier}, {s.status}) "
+                                 f"{s.url or s.title}" for s in n.sources if not s.agrees],
+                "notes": sorted({s.note for s in n.sources if s.note}),
+            })
+    return out
 
 
 def target_record(t: Target) -> dict[str, Any]:
@@ -83,6 +109,7 @@ def progress_record(p: Progress, catalog: Catalog, tree: OrgUnitTree) -> dict[st
         "status": p.status,
         "status_zh": p.status_zh,
         "status_en": STATUS_EN[p.status],
+        "uncertain": p.uncertain,
         "lower_bound": latest.lower_bound if latest else False,
         "sources": list(latest.sources) if latest else [],
         "notes": list(p.notes),

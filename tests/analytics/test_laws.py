@@ -208,3 +208,15 @@ def test_the_vintage_setting_overrides_the_calendar(tmp_path: Path) -> None:
     assert previous.run(Query.parse(["bs_5g_per_10k"], [NATION], ["2025-12"]))[0].value == 1000
     own = Analytics(a.path, CATALOG, TREE, population_year_rule("period_year_end"))
     assert own.run(Query.parse(["bs_5g_per_10k"], [NATION], ["2025-11"]))[0].value == 500
+
+
+def test_data_as_of_is_the_latest_month_with_a_national_figure(tmp_path: Path) -> None:
+    rows = [("bs_5g", NATION, "2025-06", 100), ("bs_5g", "110000", "2025-08", 10)]  # one province ahead of the rest
+    assert analytics(tmp_path, rows).latest_month() == Period(2025, "month", 6)
+
+
+def test_a_year_to_date_denominator_is_converted_like_a_numerator(tmp_path: Path) -> None:
+    """A month's own flow is YTD minus the month before, on both sides of a ratio."""
+    rows = [("phone_shipments_5g_ytd", NATION, "2024-03", 60), ("phone_shipments_5g_ytd", NATION, "2024-04", 84),
+            ("phone_shipments_total_ytd", NATION, "2024-03", 80), ("phone_shipments_total_ytd", NATION, "2024-04", 110)]
+    assert one(analytics(tmp_path, rows), "phone_shipments_5g_share_ytd", NATION, "2024-04") == pytest.approx(80.0)

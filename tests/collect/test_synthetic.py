@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from yangfan.analytics.query import Query
+from yangfan.analytics.rank import ranks
 from yangfan.collect.synthetic import REGIONS, apportion, demo_values
 from yangfan.geo.orgunits import NATION
 
@@ -59,7 +60,10 @@ def test_regions_published_figures_are_kept_and_not_flagged_demo(demo: Any) -> N
 
 
 def test_a_part_never_exceeds_its_whole(demo: Any) -> None:
-    units = [u.code for u in demo.tree.at_level(1)] + [u.code for u in demo.tree.at_level(2)]
+    level2 = [u.code for u in demo.tree.at_level(2)]
+    counties = [k for c in level2 if demo.tree.get(c).kind == "placeholder" for k in demo.tree.children.get(c, [])]
+    assert counties  # the county-level units the map shows under 市辖区 and 省直辖县级行政区划
+    units = [u.code for u in demo.tree.at_level(1)] + level2 + counties
     for part, whole in (("users_5g_mobile_phone", "users_mobile_phone"), ("bs_5g", "bs_mobile_total")):
         periods = sorted({p.code for p in demo.analytics.series(part, NATION)}
                          & {p.code for p in demo.analytics.series(whole, NATION)})
@@ -67,6 +71,28 @@ def test_a_part_never_exceeds_its_whole(demo: Any) -> None:
             a, b = _values(demo, part, units, period), _values(demo, whole, units, period)
             over = [u for u in units if a[u].value is not None and b[u].value is not None and a[u].value > b[u].value]
             assert not over, (part, period, over[:5])
+
+
+@pytest.mark.parametrize("share", ["users_5g_share", "bs_5g_share"])
+def test_each_province_has_a_share_of_its_own(demo: Any, share: str) -> None:
+    provinces = [u.code for u in demo.tree.at_level(1)]
+    # the latest period with every province's share (the whole may be published later than its part)
+    figures = next(fs for p in reversed(demo.analytics.series(share, "440000"))
+                   if (fs := [f for f in demo.query(Query.parse([share], provinces, [p.code])) if f.value is not None]))
+    assert len(figures) == 31 and all(f.demo for f in figures)
+    shown = [round(f.value, 1) for f in figures]
+    assert len(set(shown)) >= 20, shown  # not the nation's share 31 times over
+    assert 3 <= max(shown) - min(shown) <= 25, shown  # a few points apart, as provinces are
+    assert len(set(ranks(figures).values())) >= 20  # so the ranks differ too
+
+
+def test_a_provinces_share_drifts_slowly(demo: Any) -> None:
+    periods = [p.code for p in demo.analytics.series("users_5g_share", "440000")][-12:]
+    nation = {f.period.code: f.value for f in demo.query(Query.parse(["users_5g_share"], [NATION], periods))}
+    for unit in ("440000", "110000", "650000"):
+        gaps = [f.value - nation[f.period.code] for f in demo.query(Query.parse(["users_5g_share"], [unit], periods))
+                if f.value is not None and nation[f.period.code] is not None]
+        assert len(gaps) >= 6 and max(gaps) - min(gaps) < 3, (unit, gaps)  # its distance to the nation moves a little
 
 
 def test_ratios_of_demo_values_are_plausible_and_flagged(demo: Any) -> None:

@@ -20,18 +20,66 @@ def _no_errors(page: Any) -> list[str]:
     return errors
 
 
-def test_indicator_page_draws_the_series_with_its_target(page: Any, live_url: str, artifacts_dir: Path) -> None:
+CHART = "echarts.getInstanceByDom(document.getElementById('series-chart'))"
+
+
+def test_indicator_page_draws_the_series_on_a_time_axis(page: Any, live_url: str, artifacts_dir: Path) -> None:
+    from yangfan.geo.periods import parse_period
+
     errors = _no_errors(page)
     page.goto(live_url + "/indicators/bs_5g_per_10k")
     page.wait_for_selector("#series-chart.ready canvas")
-    option = page.evaluate("echarts.getInstanceByDom(document.getElementById('series-chart')).getOption()")
-    lines = option["series"][0]["markLine"]["data"]
+    option = page.evaluate(f"{CHART}.getOption()")
+    axis = option["xAxis"][0]
+    assert axis["type"] == "time" and axis["max"] == "2027-12-01"  # the axis runs on to the last deadline
+    real = option["series"][0]
+    assert len(option["series"]) == 1 and real["connectNulls"] is False  # national figures are real: one line
+    data = real["data"]
+    gaps = [i for i, x in enumerate(data) if x["value"][1] is None]
+    assert gaps  # months MIIT did not publish: an empty point, so the line breaks there
+    for i in gaps:
+        before, after = parse_period(data[i - 1]["name"]), parse_period(data[i + 1]["name"])
+        assert before.shift(1) != after
+    lines = real["markLine"]["data"]
     assert any(line.get("yAxis") == 38 for line in lines)  # U07: 38 per 10k residents by 2027
-    assert "2027-12" in option["xAxis"][0]["data"]  # the axis runs on to the deadline
+    assert any(line.get("xAxis") == "2027-12-01" for line in lines)  # and its deadline
     page.screenshot(path=str(artifacts_dir / "indicator-bs_5g_per_10k.png"), full_page=True)
     page.click("text=季度")
     page.wait_for_selector("#series-chart.ready canvas")
     assert "2025Q4" in page.locator("table.series").inner_text()
+    quarters = page.evaluate(f"{CHART}.getOption().series[0].data")
+    at = next(i for i, x in enumerate(quarters) if x["name"] == "2025Q4")
+    assert quarters[at]["value"][0] == "2025-10-01"  # a quarter sits at its start, as every period does
+    page.evaluate(f"{CHART}.dispatchAction({{type: 'showTip', seriesIndex: 0, dataIndex: {at}}})")
+    page.wait_for_function("document.getElementById('series-chart').innerText.includes('2025Q4')")
+    assert "2025-10-01" not in page.locator("#series-chart").inner_text()  # the tooltip names the period
+    assert errors == []
+
+
+def test_the_indicator_page_in_english_writes_millions(page: Any, live_url: str, artifacts_dir: Path) -> None:
+    errors = _no_errors(page)
+    page.goto(live_url + "/indicators/bs_5g_per_10k?lang=en")
+    page.wait_for_selector("#series-chart.ready canvas")
+    page.screenshot(path=str(artifacts_dir / "indicator-bs_5g_per_10k-en.png"), full_page=True)
+    page.goto(live_url + "/indicators/bs_5g?lang=en")
+    page.wait_for_selector("#series-chart.ready canvas")
+    option = page.evaluate(f"{CHART}.getOption()")
+    assert option["yAxis"][0]["name"] == "million" and option["xAxis"][0]["type"] == "time"
+    assert "Value (million)" in page.locator("table.series").inner_text()
+    page.screenshot(path=str(artifacts_dir / "indicator-bs_5g-en.png"), full_page=True)
+    assert errors == []
+
+
+def test_demo_figures_never_join_real_ones(page: Any, live_url: str, artifacts_dir: Path) -> None:
+    errors = _no_errors(page)
+    page.goto(live_url + "/indicators/population?org_unit=440000&freq=year")
+    page.wait_for_selector("#series-chart.ready canvas")
+    real, demo = page.evaluate(f"{CHART}.getOption()")["series"]
+    assert (real["name"], demo["name"]) == ("年末常住人口", "演示数据")
+    assert demo["lineStyle"]["type"] == "dashed" and real["lineStyle"]["type"] == "solid"
+    years = {x["name"] for x in real["data"] if x["name"]}, {x["name"] for x in demo["data"] if x["name"]}
+    assert all(years) and not years[0] & years[1]
+    page.screenshot(path=str(artifacts_dir / "indicator-population-440000.png"), full_page=True)
     assert errors == []
 
 
@@ -105,6 +153,9 @@ def test_region_page(page: Any, live_url: str, artifacts_dir: Path) -> None:
     page.goto(live_url + "/regions/440000")
     assert page.locator("#comparisons tbody tr").count() >= 5
     page.screenshot(path=str(artifacts_dir / "region-guangdong.png"), full_page=True)
+    page.goto(live_url + "/regions/440000?lang=en")
+    assert "billion" in page.locator("#comparisons").inner_text()  # the nation's mobile users, not 亿户
+    page.screenshot(path=str(artifacts_dir / "region-guangdong-en.png"), full_page=True)
 
 
 def test_an_administrator_approves_and_publishes_a_submission(page: Any, live_url: str, demo: Any,

@@ -17,7 +17,7 @@ def test_cockpit_lists_every_target_with_status_and_source(client: TestClient) -
         assert f">{code}<" in html
     assert "每万人拥有5G基站数" in html and "按期" in html and "已达成" in html
     assert "公开发布的真实数据" in html  # the demo says what its figures are
-    assert "https://www.workercn.cn/papers/grrb/2026/01/29/3/news-2.html" in html  # the source of a figure
+    assert "https://github.com/DuckBurnIncense/xin-wen-lian-bo/blob/master/news/20260607.md" in html  # U07's source
     assert "S06" in html and "F01" in html  # the ended plans
 
 
@@ -39,7 +39,7 @@ def test_api_progress_and_values(client: TestClient) -> None:
     assert rows["U01"]["status"] == "met"
     values = client.get("/api/v1/data-values", params={"indicator": "bs_5g_per_10k", "org_unit": "100000",
                                                        "period": "2025-12"}).json()
-    assert values[0]["value"] == pytest.approx(34.354, abs=1e-3)
+    assert values[0]["value"] == pytest.approx(34.437, abs=1e-3)  # 483.8万 ÷ 140489万 (end-2025)
 
 
 def test_api_error_is_json_in_both_languages(client: TestClient) -> None:
@@ -57,6 +57,12 @@ def test_cockpit_in_chromium(page, live_url: str, artifacts_dir: Path) -> None: 
     page.goto(live_url + "/")
     page.wait_for_selector(".spark.ready canvas")
     assert page.locator("h1").inner_text().startswith("5G规模化应用")
+    sparks = page.evaluate("[...document.querySelectorAll('.spark.ready')].map("
+                           "el => echarts.getInstanceByDom(el).getOption())")
+    assert sparks and all(o["xAxis"][0]["type"] == "time" for o in sparks)
+    # months without a figure are an empty point: the line breaks there rather than bridging them
+    assert any(x["value"][1] is None for o in sparks for x in o["series"][0]["data"])
+    assert all(o["series"][0]["connectNulls"] is False for o in sparks)
     assert page.locator("tr[data-status=on_track] .badge").first.inner_text() == "按期"
     page.screenshot(path=str(artifacts_dir / "cockpit.png"), full_page=True)
     page.goto(live_url + "/?lang=en")

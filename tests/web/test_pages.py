@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import re
+from itertools import pairwise
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +15,9 @@ from openpyxl import load_workbook
 
 from tests.web.conftest import PASSWORD
 from yangfan.context import Yangfan
+from yangfan.geo.periods import parse_period
 from yangfan.store.db import session_scope
+from yangfan.web.indicator import time_line
 
 
 def logged_in(client: TestClient, username: str) -> TestClient:
@@ -20,11 +26,16 @@ def logged_in(client: TestClient, username: str) -> TestClient:
     return c
 
 
+def page_json(html: str, block: str) -> Any:
+    """The JSON a page hands to its script (CSP: a data block, not an inline script)."""
+    return json.loads(html.split(f'id="{block}">')[1].split("</script>")[0])
+
+
 def test_indicator_page_shows_definition_clause_targets_and_sources(client: TestClient) -> None:
     html = client.get("/indicators/bs_5g_per_10k").text
     assert "每万人拥有5G基站数" in html and "(5G基站数) ÷ (年末常住人口) × 10000" in html
     assert "U07" in html and "每万人拥有5G基站数达38个" in html  # the clause of the plan, quoted
-    assert "2025-12" in html and "34.35" in html and "已发布" in html
+    assert "2025-12" in html and "34.44" in html and "已发布" in html
     assert "https://www.workercn.cn/papers/grrb/2026/01/29/3/news-2.html" in html
     assert "演示数据" not in html.split("<main>")[1].split("<script")[0]  # national figures are real
 
@@ -46,9 +57,26 @@ def test_the_csv_download_is_exactly_the_table(client: TestClient) -> None:
     assert rows[0][:4] == ["指标", "组织单元", "期间", "数值（个/万人）"]
     body = rows[1:]
     assert len(body) == html.count('<tr class="demo-row">')
-    assert all(r[7] == "演示数据" for r in body)
+    assert all(r[rows[0].index("演示数据")] == "演示数据" for r in body)
     latest = max(body, key=lambda r: r[2])
-    assert f"<td>{latest[2]}</td>" in html and f"{float(latest[3]):,}" in html
+    assert f">{latest[2]}</td>" in html and f">{float(latest[3]):,.2f}</td>" in html
+    assert rows[0][4:6] == ["精确值", "精确值单位"]
+    assert all(r[5] == "个/万人" and round(float(r[4]), 2) == float(r[3]) for r in body)
+
+
+def test_downloads_carry_the_full_precision_value_and_its_unit(client: TestClient) -> None:
+    api = client.get("/api/v1/data-values", params={"indicator": "bs_5g_per_10k", "org_unit": "100000",
+                                                    "period": "2025-12"}).json()[0]["value"]
+    text = client.get("/indicators/bs_5g_per_10k/download.csv").content.decode("utf-8-sig")
+    row = next(r for r in csv.reader(text.splitlines()) if r[2] == "2025-12")
+    assert (row[3], float(row[4]), row[5]) == (f"{round(api, 2):.2f}", api, "个/万人")  # the ratio, unrounded
+    assert len(row[4]) > len(row[3])
+    ws = load_workbook(io.BytesIO(client.get("/indicators/bs_5g/download.xlsx?lang=en").content)).active
+    assert ws is not None
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0][3:6]) == ["value (million)", "full-precision value", "unit of full-precision value"]
+    dec2024 = next(r for r in rows if r[2] == "2024-12")
+    assert dec2024[3:6] == (4.251, 4251000, "count")  # 425.1万个 as published, in millions and in full
 
 
 def test_the_xlsx_download_opens_with_numbers_as_numbers(client: TestClient) -> None:
@@ -60,6 +88,65 @@ def test_the_xlsx_download_opens_with_numbers_as_numbers(client: TestClient) -> 
     assert header[:3] == ["indicator", "org unit", "period"]
     values = [row[3] for row in ws.iter_rows(min_row=2, values_only=True)]
     assert values and all(isinstance(v, int | float) for v in values)
+
+
+def test_time_line_breaks_where_periods_are_missing() -> None:
+    months = time_line((parse_period(p), v) for p, v in [("2025-11", 1.0), ("2025-12", 2.0), ("2026-02", 3.0)])
+    assert months == [{"name": "2025-11", "value": ["2025-11-01", 1.0]},
+                      {"name": "2025-12", "value": ["2025-12-01", 2.0]},
+                      {"name": "", "value": ["2026-01-01", None]},  # 2026-01 is missing: the line breaks
+                      {"name": "2026-02", "value": ["2026-02-01", 3.0]}]
+    quarters = time_line((parse_period(p), 1.0) for p in ["2025Q3", "2025Q4", "2026Q2"])
+    assert [q["name"] for q in quarters] == ["2025Q3", "2025Q4", "", "2026Q2"]
+    assert [q["value"][0] for q in quarters] == ["2025-07-01", "2025-10-01", "2026-01-01", "2026-04-01"]
+    years = time_line((parse_period(p), 1.0) for p in ["2023", "2024", "2025"])
+    assert [y["value"][0] for y in years] == ["2023-01-01", "2024-01-01", "2025-01-01"]  # no gap, no break
+
+
+def test_the_chart_puts_periods_on_a_time_axis_and_breaks_at_gaps(client: TestClient, demo: Yangfan) -> None:
+    chart = page_json(client.get("/indicators/bs_5g_per_10k").text, "chart-data")
+    assert chart["demo"] == [] and chart["freq"] == "month"
+    named = [x["name"] for x in chart["real"] if x["name"]]
+    assert set(named) <= {p.code for p in demo.analytics.series("bs_5g_per_10k", "100000")}
+    gaps = [i for i, x in enumerate(chart["real"]) if x["value"][1] is None]
+    apart = [(a, b) for a, b in pairwise(named) if parse_period(a).shift(1) != parse_period(b)]
+    assert gaps and len(gaps) == len(apart)  # one break for each run of missing months, none elsewhere
+    for i in gaps:
+        before, after = parse_period(chart["real"][i - 1]["name"]), parse_period(chart["real"][i + 1]["name"])
+        assert before.shift(1) != after and chart["real"][i]["value"][0] == before.shift(1).start.isoformat()
+    u07 = next(t for t in chart["targets"] if t["label"].startswith("U07"))
+    assert (u07["value"], u07["deadline"], u07["at"]) == (38, "2027-12", "2027-12-01")
+    assert chart["end"] == "2027-12-01"  # the axis runs on to the last deadline
+    annual = page_json(client.get("/indicators/bs_5g_per_10k?freq=year").text, "chart-data")
+    assert {t["at"] for t in annual["targets"]} >= {"2027-01-01"}  # a year sits at its start, as its figure does
+
+
+def test_demo_figures_are_a_line_of_their_own(client: TestClient) -> None:
+    html = client.get("/indicators/population?org_unit=440000&freq=year").text
+    chart = page_json(html, "chart-data")
+    real = {x["name"] for x in chart["real"] if x["name"]}
+    demo = {x["name"] for x in chart["demo"] if x["name"]}
+    assert real and demo and not real & demo  # Guangdong publishes some years; the others are demo
+    rows = re.findall(r'<tr( class="demo-row")?>\s*<td class="nowrap">(\d{4})</td>', html)
+    assert demo == {p for flag, p in rows if flag} and real == {p for flag, p in rows if not flag}
+
+
+def test_english_pages_write_counts_in_millions_never_in_10k(client: TestClient) -> None:
+    pages = ["/", "/indicators/bs_5g", "/indicators/users_mobile_phone?org_unit=440000", "/map?indicator=bs_5g",
+             "/map?indicator=users_5g_mobile_phone&parent=440000", "/regions/440000"]
+    for path in pages:
+        html = client.get(path, params={"lang": "en"}).text
+        assert not re.search(r"\d 10k|× 10k|\d 100 million|万|亿", html.split('id="chart-data"')[0]
+                             .split("<main>")[1].split("</main>")[0].replace("演示数据", "")), path
+    cockpit = client.get("/?lang=en").text
+    assert "&gt; 100 million" in cockpit  # U03: 1亿 5G IoT connections
+    bs = client.get("/indicators/bs_5g?lang=en").text
+    assert "Value (million)" in bs and ">4.251</td>" in bs  # 2024-12: 425.1万
+    assert page_json(bs, "chart-data")["unit"] == "million"
+    region = client.get("/regions/440000?lang=en").text
+    assert re.search(r">\d\.\d{3} billion<", region)  # the nation's mobile users
+    zh = client.get("/indicators/bs_5g").text
+    assert "数值（万个）" in zh and ">425.1</td>" in zh
 
 
 def test_every_export_is_in_the_audit_log(client: TestClient, demo: Yangfan) -> None:

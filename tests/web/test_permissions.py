@@ -42,7 +42,8 @@ SCOPES: dict[Role, str | None] = {
 PATH_SAMPLES = {"{code}": {"/indicators/": "bs_5g", "/targets/": "U01", "/org-units/": "440000",
                           "/boundaries/": "440000", "/regions/": "440300"},
                 "{fmt}": {"/download.": "xlsx"}}
-QUERY_SAMPLES = {"/api/v1/data-values": {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-06"}}
+QUERY_SAMPLES = {"/api/v1/data-values": {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-06"},
+                 "/indicators/bs_5g/lineage": {"period": "2025-06"}}
 
 
 def routes() -> list[tuple[str, str]]:

@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 from sqlalchemy import Engine, text
 
 from yangfan.analytics.export import export_facts
+from yangfan.analytics.quality import check
 from yangfan.catalog import Catalog
 from yangfan.geo.orgunits import OrgUnitTree
 
@@ -58,7 +59,7 @@ SELECT s.* FROM (
            bool_or(c.lower_bound) AS lower_bound, bool_or(c.approx) AS approx,
            'sum' AS origin, count(*) < any_value(x.n) OR bool_or(c.incomplete) AS incomplete,
            bool_and(c.published) AS published, bool_or(c.demo) AS demo, min(c.scope) AS scope,
-           NULL::BIGINT AS value_id, NULL::BIGINT AS source_id
+           NULL::BIGINT AS value_id, NULL::BIGINT AS source_id, list_distinct(flatten(list(c.quality))) AS quality
     FROM work c JOIN {link} JOIN summable USING (indicator) JOIN {expected} x ON x.code = {parent}
     WHERE {where}
     GROUP BY c.indicator, {parent}, c.period, c.disagg
@@ -107,19 +108,36 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
                source_id IN (SELECT id FROM sources WHERE kind = 'demo') AS demo,
                scope::scope_t AS scope, value_id, source_id
         FROM facts_arrow""")
-    con.execute("CREATE TEMP TABLE derived AS SELECT * FROM reported LIMIT 0")
-    con.execute("CREATE TEMP VIEW work AS SELECT * FROM reported UNION ALL SELECT * FROM derived")
+    say("consistency checks")
+    flags = check(con, catalog)
+    con.register("flags_arrow", pa.table({
+        "indicator": [f.indicator for f in flags], "org_unit": [f.org_unit for f in flags],
+        "period": [f.period for f in flags], "disagg": [f.disagg for f in flags],
+        "note": [f"{f.indicator} {f.org_unit} {f.period}：{f.note}" for f in flags]},
+        schema=pa.schema([(n, pa.string()) for n in ("indicator", "org_unit", "period", "disagg", "note")])))
+    # Each reported value with the notes of the checks it failed (质量提示), carried on into sums and ratios.
+    con.execute("""
+        CREATE TEMP TABLE checked AS
+        SELECT r.*, coalesce(q.notes, []::VARCHAR[]) AS quality
+        FROM reported r LEFT JOIN (
+            SELECT indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit, period::period_t AS period,
+                   disagg::disagg_t AS disagg, list_distinct(list(note)) AS notes
+            FROM flags_arrow GROUP BY ALL) q USING (indicator, org_unit, period, disagg)""")
+    con.execute("CREATE TEMP TABLE derived AS SELECT * FROM checked LIMIT 0")
+    con.execute("CREATE TEMP VIEW work AS SELECT * FROM checked UNION ALL SELECT * FROM derived")
     say("totals from parts")
-    # A total that was not reported is the sum of its parts along one dimension (the first by name).
+    # A total that was not reported is the sum of its parts along one dimension (the first by name). A figure
+    # restated on a later coverage (disaggregation scope=…) is not a part of anything.
     con.execute("""
         INSERT INTO derived
         SELECT t.* FROM (
             SELECT indicator, org_unit, period, ''::disagg_t AS disagg, v, lb, ax, 'parts', FALSE, pub, dm, sc,
-                   NULL::BIGINT, NULL::BIGINT
+                   NULL::BIGINT, NULL::BIGINT, qu
             FROM (SELECT indicator, org_unit, period, split_part(disagg, '=', 1) AS dim, sum(value) AS v,
                          bool_or(lower_bound) AS lb, bool_or(approx) AS ax, bool_and(published) AS pub,
-                         bool_or(demo) AS dm, min(scope) AS sc
-                  FROM work WHERE disagg <> '' GROUP BY indicator, org_unit, period, dim)
+                         bool_or(demo) AS dm, min(scope) AS sc, list_distinct(flatten(list(quality))) AS qu
+                  FROM work WHERE disagg <> '' AND NOT starts_with(disagg::VARCHAR, 'scope=')
+                  GROUP BY indicator, org_unit, period, dim)
             QUALIFY row_number() OVER (PARTITION BY indicator, org_unit, period ORDER BY dim) = 1
         ) t ANTI JOIN (SELECT indicator, org_unit, period FROM work WHERE disagg = '')
               USING (indicator, org_unit, period)""")

@@ -43,6 +43,8 @@ class Progress:
     notes: tuple[str, ...] = ()
     #: The figures the assessment read, in period order (set by ``progress_table``, for trend lines).
     series: tuple[Figure, ...] = ()
+    #: The status was decided by a margin within the figure's rounding and population-year uncertainty.
+    uncertain: bool = False
 
     @property
     def status_zh(self) -> str:
@@ -75,18 +77,67 @@ def _at_or_before(series: list[Figure], period: Period) -> Figure | None:
     return before[-1] if before else None
 
 
-def _pace(series: list[Figure], latest: Figure) -> float | None:
-    """Change per month over roughly the last 12 months."""
+def on_coverage(a: Analytics, f: Figure, scope: str, published_only: bool = False) -> Figure | None:
+    """``f`` restated on the coverage ``scope`` (口径), from its inputs restated on it; None when one is not held.
+
+    A raw figure is the restated value itself; a derived one swaps each single-input side whose indicator
+    changed coverage for its restatement (per-capita and share indicators have one input a side).
+    """
+    ind = f.indicator
+    sides = {"r": (ind.code,)} if ind.kind == "raw" else {"n": ind.numerator, "d": ind.denominator}
+    scoped = {k: codes[0] for k, codes in sides.items() if len(codes) == 1 and a.catalog.indicators[codes[0]].scopes}
+    if not scoped or any(len(codes) > 1 and any(a.catalog.indicators[c].scopes for c in codes)
+                         for codes in sides.values()):
+        return None
+    again = a.run(Query(tuple(dict.fromkeys(scoped.values())), (f.org_unit,), (f.period,), f"scope={scope}",
+                        published_only=published_only))
+    values = {g.indicator.code: g for g in again}
+    if any(values[c].value is None for c in scoped.values()):
+        return None
+    if ind.kind == "raw":
+        return values[ind.code]
+    num = values[scoped["n"]].value if "n" in scoped else f.numerator
+    den = values[scoped["d"]].value if "d" in scoped else f.denominator
+    if num is None or not den:
+        return None
+    return f._replace(value=num / den * ind.scale, numerator=num, denominator=den, scope=scope,
+                      approx=f.approx or any(values[c].approx for c in scoped.values()))
+
+
+def _reference(series: list[Figure], latest: Figure) -> Figure | None:
+    """The figure about 12 months before the latest one that the recent pace is measured against."""
     lo, hi = PACE_WINDOW
     candidates = [f for f in series if lo <= f.period.months_until(latest.period) <= hi]
     if not candidates:
         return None
-    ref = min(candidates, key=lambda f: abs(f.period.months_until(latest.period) - 12))
+    return min(candidates, key=lambda f: abs(f.period.months_until(latest.period) - 12))
+
+
+def _pace(ref: Figure | None, latest: Figure) -> float | None:
+    """Change per month from the reference figure to the latest one."""
+    if ref is None:
+        return None
     assert ref.value is not None and latest.value is not None
     return (latest.value - ref.value) / ref.period.months_until(latest.period)
 
 
-def _notes(latest: Figure, baseline: Figure | None, as_of: Period) -> list[str]:
+def _like_for_like(a: Analytics, ref: Figure | None, latest: Figure, published_only: bool
+                   ) -> tuple[Figure | None, list[str]]:
+    """The pace's reference on the latest figure's coverage: across a coverage change, its restatement,
+    or no pace at all (comparing two coverages would count the newcomer's users as growth)."""
+    if ref is None or ref.scope == latest.scope or not latest.scope:
+        return ref, []
+    restated = on_coverage(a, ref, latest.scope, published_only)
+    names = a.catalog.scopes
+    after = names[latest.scope].zh if latest.scope in names else latest.scope
+    if restated is not None:
+        return restated, [f"增速按同口径计算：{ref.period} 采用按{after}重述的数值 / the pace compares like with "
+                          f"like: {ref.period} restated on the later coverage"]
+    return None, [f"增速跨越口径调整（{ref.period} → {latest.period}），无同口径重述数，未作判断 / the pace would "
+                  "cross a coverage change without a restated figure: no verdict"]
+
+
+def _notes(a: Analytics, latest: Figure, baseline: Figure | None, as_of: Period) -> list[str]:
     notes = []
     if latest.lower_bound:
         notes.append("最新值为下限（超/突破） / latest value is a lower bound")
@@ -96,9 +147,10 @@ def _notes(latest: Figure, baseline: Figure | None, as_of: Period) -> list[str]:
     if age >= STALE_MONTHS:
         notes.append(f"最新值已滞后 {age} 个月 / latest value is {age} months old")
     if baseline is not None and baseline.scope != latest.scope:
-        notes.append(f"基期与最新值口径不同（{baseline.scope} → {latest.scope}；2024年起含中国广电） / "
-                     f"baseline and latest differ in scope ({baseline.scope} → {latest.scope}; "
-                     "China Broadcasting included from 2024)")
+        names = a.catalog.scopes
+        zh = "；".join(names[c].zh for c in (baseline.scope, latest.scope) if c in names)
+        en = "; ".join(names[c].en for c in (baseline.scope, latest.scope) if c in names)
+        notes.append(f"基期与最新值口径不同（{zh}） / baseline and latest differ in coverage ({en})")
     return notes
 
 
@@ -114,13 +166,58 @@ def assess(a: Analytics, plan: Plan, target: Target, org_unit: str, as_of: Perio
            published_only: bool = False, series: list[Figure] | None = None) -> Progress:
     """Progress of one target at one org unit, with data up to ``as_of`` (the latest period in the store);
     ``series`` is the unit's figures in period order when the caller has them already."""
+    return _with_margin(a, _assess(a, plan, target, org_unit, as_of, published_only, series))
+
+
+def uncertainty(a: Analytics, f: Figure) -> float:
+    """How far ``f`` could be off for reasons that are not news: the rounding of what it shows and of its
+    published inputs, and for a per-capita figure the difference the neighbouring population year makes."""
+    ind = f.indicator
+    assert f.value is not None
+
+    def half(code: str) -> float:
+        i = a.catalog.indicators[code]
+        return 0.5 * i.display_divisor / float(10 ** i.decimals)
+
+    if ind.kind == "raw":
+        return 2 * half(ind.code)
+    shown = 0.5 / float(10 ** ind.decimals)
+    rounding = abs(f.value) * sum(half(c) / abs(side) for codes, side in ((ind.numerator, f.numerator),
+                                                                         (ind.denominator, f.denominator))
+                                  if side for c in codes)
+    vintage = 0.0
+    if f.numerator is not None and all(a.catalog.indicators[c].period_type == "year" for c in ind.denominator):
+        year_before = Period(a.population_year(f.period) - 1, "year")
+        other = sum(o.value or 0.0 for o in a.run(Query(ind.denominator, (f.org_unit,), (year_before,))))
+        vintage = abs(f.numerator / other * ind.scale - f.value) if other else 0.0
+    return shown + rounding + vintage
+
+
+def _with_margin(a: Analytics, p: Progress) -> Progress:
+    """A status decided by less than the figure's uncertainty says so (e.g. 85.03 against 超85)."""
+    judged = p.deadline_value or p.latest
+    threshold = p.target.value
+    if judged is None or judged.value is None or threshold is None or p.status in ("tracked", "no_data"):
+        return p
+    margin, doubt = abs(judged.value - threshold), uncertainty(a, judged)
+    if margin > doubt:
+        return p
+    d = judged.indicator.decimals + 1
+    note = (f"判定差距（{margin:.{d}f}）不大于取整及人口年份差异可能造成的误差（{doubt:.{d}f}），结论存疑 / the margin "
+            f"({margin:.{d}f}) is within what rounding and the population year can move ({doubt:.{d}f}): "
+            "the status is uncertain")
+    return replace(p, uncertain=True, notes=(*p.notes, note))
+
+
+def _assess(a: Analytics, plan: Plan, target: Target, org_unit: str, as_of: Period,
+            published_only: bool, series: list[Figure] | None) -> Progress:
     if series is None:
         series = _series(a, target, [org_unit], published_only).get(org_unit, [])
     if not series:
         return Progress(target, org_unit, "tracked" if target.comparator == "track" else "no_data")
     latest = series[-1]
     baseline = _at_or_before(series, plan.baseline_period)
-    notes = _notes(latest, baseline, as_of)
+    notes = _notes(a, latest, baseline, as_of)
     if target.comparator == "track" or target.value is None:
         return Progress(target, org_unit, "tracked", latest, baseline, notes=tuple(notes))
     met_at = _met_at(target, series)
@@ -131,7 +228,9 @@ def assess(a: Analytics, plan: Plan, target: Target, org_unit: str, as_of: Perio
     if target.is_met(latest.value):
         return Progress(target, org_unit, "met", latest, baseline, None, met_at, gap, notes=tuple(notes))
     months_left = latest.period.months_until(target.deadline) if target.deadline else None
-    recent = _pace(series, latest)
+    ref, pace_notes = _like_for_like(a, _reference(series, latest), latest, published_only)
+    notes += pace_notes
+    recent = _pace(ref, latest)
     required = gap / months_left if months_left and months_left > 0 else None
     # A pace measured on a figure a year or more old says nothing about today: no verdict.
     stale = latest.period.months_until(as_of) >= STALE_MONTHS

@@ -21,7 +21,7 @@ import pyarrow as pa
 from yangfan.analytics.timerules import AnnualLookup, PopulationYear, population_year_rule, rule_for
 from yangfan.catalog import Catalog, Indicator
 from yangfan.errors import YangfanError
-from yangfan.geo.orgunits import OrgUnitTree
+from yangfan.geo.orgunits import NATION, OrgUnitTree
 from yangfan.geo.periods import Period, parse_period
 
 
@@ -61,6 +61,8 @@ class Cell:
     scope: str
     value_id: int | None
     source_url: str | None
+    #: Notes of the consistency checks this value failed (质量提示).
+    quality: tuple[str, ...] = ()
 
 
 class Figure(NamedTuple):
@@ -83,6 +85,8 @@ class Figure(NamedTuple):
     sources: tuple[str, ...] = ()
     #: Computed from synthetic demo values (演示数据) rather than reported figures.
     demo: bool = False
+    #: Quality notes (质量提示) of every input that failed a consistency check.
+    quality: tuple[str, ...] = ()
 
     def rounded(self) -> float | None:
         """The value at the indicator's published precision (display unit for raw indicators)."""
@@ -132,20 +136,20 @@ WITH cells AS (
 # planned term was found, with the flags, scopes and sources of all the cells.
 _FIGURES = _HITS + """
 SELECT out_ind, out_period, org_unit,
-       sum(CASE WHEN side = 'd' THEN 0 ELSE sign * value END), sum(CASE WHEN side = 'd' THEN value END),
+       sum(CASE WHEN side = 'd' THEN 0 ELSE sign * value END), sum(CASE WHEN side = 'd' THEN sign * value END),
        -- flags as bits: 1 lower-bound numerator, 2 lower-bound denominator, 4 approximate, 8 incomplete, 16 demo
        bool_or(side <> 'd' AND lower_bound AND sign > 0)::INT + 2 * bool_or(side = 'd' AND lower_bound)::INT
          + 4 * bool_or(approx OR (lower_bound AND sign < 0))::INT + 8 * bool_or(incomplete)::INT
          + 16 * bool_or(demo)::INT,
        CASE WHEN min(scope) FILTER (WHERE scope <> '') = max(scope) THEN max(scope)
             ELSE concat_ws(',', min(scope) FILTER (WHERE scope <> ''), max(scope)) END,
-       string_agg(source_id::VARCHAR, ',')
+       string_agg(source_id::VARCHAR, ','), list_sort(list_distinct(flatten(list(quality))))
 FROM hits GROUP BY out_ind, out_period, org_unit
 HAVING sum((side = 'd')::INT) = any_value(n_den) AND count(*) = any_value(n_num) + any_value(n_den)
 """
 _CELLS = _HITS + """
 SELECT out_period, indicator, org_unit, period, value, sign, origin, lower_bound, approx, incomplete, scope,
-       value_id, source_id
+       value_id, source_id, quality
 FROM hits ORDER BY out_period, side DESC, indicator, period
 """
 
@@ -240,17 +244,17 @@ class Analytics:
         plan = self._plan(list(indicators.values()), q.periods)
         found: dict[tuple[str, str, str], Figure] = {}
         rows = self._execute(_FIGURES, plan, list(q.org_units), q) if plan.num_rows else []
-        for code, per, ou, num, den, flags, scope, src in rows:
+        for code, per, ou, num, den, flags, scope, src, quality in rows:
             ind = indicators[code]
             sources = self._urls(src) if src else ()
             if ind.kind == "raw":
                 found[(code, ou, per)] = Figure(ind, ou, periods[per], num, None, None, flags & 1 > 0, flags & 4 > 0,
-                                                flags & 8 > 0, scope or "", sources, flags & 16 > 0)
+                                                flags & 8 > 0, scope or "", sources, flags & 16 > 0, tuple(quality))
             else:
                 # A lower-bound numerator gives a lower-bound ratio; a lower-bound denominator makes it approximate.
                 found[(code, ou, per)] = Figure(ind, ou, periods[per], num / den * ind.scale if den else None, num,
                                                 den, flags & 3 == 1, flags & 6 > 0, flags & 8 > 0, scope or "", sources,
-                                                flags & 16 > 0)
+                                                flags & 16 > 0, tuple(quality))
         return [found.get((code, ou, pc)) or Figure(ind, ou, p, None)
                 for code, ind in indicators.items() for ou in q.org_units for pc, p in periods.items()]
 
@@ -260,24 +264,25 @@ class Analytics:
         urls = self._source_urls
         return tuple(sorted({urls[int(i)] for i in source_ids.split(",") if i and int(i) in urls}))
 
-    def inputs(self, figure: Figure, allow_incomplete: bool = False) -> list[Cell]:
+    def inputs(self, figure: Figure, allow_incomplete: bool = False, published_only: bool = False) -> list[Cell]:
         """The cells a figure was computed from (numerator first), for lineage."""
-        found = self.inputs_by_period(figure.indicator.code, figure.org_unit, (figure.period,), allow_incomplete)
+        found = self.inputs_by_period(figure.indicator.code, figure.org_unit, (figure.period,), allow_incomplete,
+                                      published_only)
         return found.get(figure.period.code, [])
 
     def inputs_by_period(self, indicator: str, org_unit: str, periods: tuple[Period, ...],
-                         allow_incomplete: bool = False) -> dict[str, list[Cell]]:
+                         allow_incomplete: bool = False, published_only: bool = False) -> dict[str, list[Cell]]:
         """The cells of one indicator's figures at one org unit, by figure period, in one query."""
-        q = Query((indicator,), (org_unit,), periods, allow_incomplete=allow_incomplete)
+        q = Query((indicator,), (org_unit,), periods, allow_incomplete=allow_incomplete, published_only=published_only)
         plan = self._plan([self.catalog.indicator(indicator)], q.periods)
         if not plan.num_rows:
             return {}
         urls = self._source_urls
         out: dict[str, list[Cell]] = {}
-        for out_period, ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid, sid in self._execute(
+        for out_period, ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid, sid, quality in self._execute(
                 _CELLS, plan, [org_unit], q):
-            out.setdefault(out_period, []).append(
-                Cell(ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid, urls.get(sid) if sid else None))
+            out.setdefault(out_period, []).append(Cell(ind, ou, per, value, sign, origin, lb, ax, inc, scope, vid,
+                                                       urls.get(sid) if sid else None, tuple(quality)))
         return out
 
     def series(self, indicator: str, org_unit: str, disagg: str = "") -> list[Period]:
@@ -299,13 +304,27 @@ class Analytics:
     def reported(self, indicator: str, org_units: Iterable[str]) -> dict[tuple[str, str], Cell]:
         """Values reported for these units (not sums, not demo values), by (org unit, period)."""
         rows = self._cursor().execute(
-            """SELECT org_unit, period, value, lower_bound, approx, scope, value_id, source_id FROM cube
+            """SELECT org_unit, period, value, lower_bound, approx, scope, value_id, source_id, quality FROM cube
                WHERE indicator = TRY_CAST(? AS indicator_t) AND disagg = '' AND origin = 'reported' AND NOT demo
                  AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest(?) AS t(x))""",
             [indicator, list(org_units)]).fetchall()
         urls = self._source_urls
-        return {(ou, per): Cell(indicator, ou, per, value, 1, "reported", lb, ax, False, scope, vid, urls.get(sid))
-                for ou, per, value, lb, ax, scope, vid, sid in rows}
+        return {(ou, per): Cell(indicator, ou, per, value, 1, "reported", lb, ax, False, scope, vid, urls.get(sid),
+                                tuple(q))
+                for ou, per, value, lb, ax, scope, vid, sid, q in rows}
+
+    def cells_at(self, indicator: str, org_units: Iterable[str], period: str, disagg: str = "",
+                 published_only: bool = False) -> dict[str, Cell]:
+        """The cube's cells (reported or summed) of one indicator and period at these units, by unit."""
+        rows = self._cursor().execute(
+            """SELECT org_unit, value, origin, lower_bound, approx, incomplete, scope, value_id, source_id, quality
+               FROM cube WHERE indicator = TRY_CAST(? AS indicator_t) AND period = TRY_CAST(? AS period_t)
+                 AND disagg = TRY_CAST(? AS disagg_t) AND (published OR NOT ?)
+                 AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest(?) AS t(x))""",
+            [indicator, period, disagg, published_only, list(org_units)]).fetchall()
+        urls = self._source_urls
+        return {ou: Cell(indicator, ou, period, value, 1, origin, lb, ax, inc, scope, vid, urls.get(sid), tuple(q))
+                for ou, value, origin, lb, ax, inc, scope, vid, sid, q in rows}
 
     def units_with_data(self, indicator: str, disagg: str = "") -> list[str]:
         """Org units that have values of the indicator (its first input, for a derived one)."""
@@ -315,6 +334,16 @@ class Analytics:
                WHERE indicator = TRY_CAST(? AS indicator_t) AND disagg = TRY_CAST(? AS disagg_t) ORDER BY org_unit""",
             [ind.inputs[0], disagg]).fetchall()
         return [r[0] for r in rows]
+
+    def quality_notes(self) -> list[Cell]:
+        """Every reported value of the build that failed a consistency check (质量提示), with its notes."""
+        rows = self._cursor().execute(
+            """SELECT indicator::VARCHAR, org_unit::VARCHAR, period::VARCHAR, value, lower_bound, approx, scope,
+                      value_id, source_id, quality FROM cube
+               WHERE origin = 'reported' AND len(quality) > 0 ORDER BY indicator, period, org_unit""").fetchall()
+        urls = self._source_urls
+        return [Cell(ind, ou, per, value, 1, "reported", lb, ax, False, scope, vid, urls.get(sid), tuple(q))
+                for ind, ou, per, value, lb, ax, scope, vid, sid, q in rows]
 
     def indicators_with_data(self) -> set[str]:
         """Codes of the indicators that have any value."""
@@ -326,7 +355,9 @@ class Analytics:
         return sorted((parse_period(r[0]) for r in rows if r[0]), key=lambda p: (p.type, p.start))
 
     def latest_month(self) -> Period:
-        """The latest month with any value: the 'now' against which progress is measured."""
-        row = self._cursor().execute(  # the period type lists exactly the periods that have values
-            "SELECT max(p) FROM unnest(enum_range(NULL::period_t)) AS t(p) WHERE length(p) = 7").fetchone()
+        """The latest month with a complete national figure: the 'now' against which progress is measured
+        (数据截至); a month that only some province reported is not yet a month of national data."""
+        row = self._cursor().execute(
+            "SELECT max(period::VARCHAR) FROM cube WHERE org_unit = TRY_CAST(? AS unit_t) AND NOT incomplete "
+            "AND length(period::VARCHAR) = 7", [NATION]).fetchone()
         return parse_period(row[0]) if row and row[0] else Period(2000, "month", 1)

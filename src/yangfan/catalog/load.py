@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from yangfan.catalog.models import Clause, Display, Indicator, Plan, Reading, Target
+from yangfan.catalog.models import Clause, Display, Indicator, Plan, Reading, ScopeEra, Target
 from yangfan.errors import Issue, Location, YangfanError, raise_if_errors
 from yangfan.geo.periods import parse_period
 
@@ -27,6 +27,18 @@ class DisplayIn(_Strict):
     unit: str
     unit_en: str
     divisor: float
+
+
+class ScopeEraIn(_Strict):
+    code: str
+    start: str | None = Field(None, alias="from")
+
+    _p = field_validator("start", mode="before")(lambda v: None if v is None else _period(v))
+
+
+class ScopeIn(_Strict):
+    zh: str
+    en: str
 
 
 class IndicatorIn(_Strict):
@@ -46,6 +58,7 @@ class IndicatorIn(_Strict):
     denominator: list[str] = []
     scale: float = 1.0
     display: DisplayIn | None = None
+    scopes: list[ScopeEraIn] = []
 
 
 def _period(value: Any) -> str:
@@ -104,6 +117,8 @@ class Catalog:
     indicators: dict[str, Indicator]
     plans: dict[str, Plan]
     targets: dict[str, Target]
+    #: Names of the coverages (口径) that indicators' scope eras refer to.
+    scopes: dict[str, ScopeIn]
 
     def indicator(self, code: str) -> Indicator:
         """The indicator with this code, or a clear error."""
@@ -164,9 +179,10 @@ def _parse_indicators(path: Path, issues: list[Issue]) -> dict[str, Indicator]:
             continue
         try:
             out[m.code] = Indicator(
-                **m.model_dump(exclude={"display", "numerator", "denominator"}),
+                **m.model_dump(exclude={"display", "numerator", "denominator", "scopes"}),
                 numerator=tuple(m.numerator), denominator=tuple(m.denominator),
                 display=Display(**m.display.model_dump()) if m.display else None,
+                scopes=tuple(ScopeEra(e.code, parse_period(e.start) if e.start else None) for e in m.scopes),
             )
         except ValueError as exc:
             issues.append(Issue("catalog.indicator", f"指标定义无效：{exc}", f"invalid indicator: {exc}",
@@ -220,6 +236,18 @@ def _parse_plan(path: Path, indicators: dict[str, Indicator], issues: list[Issue
     return plan, targets
 
 
+def _parse_scopes(path: Path, indicators: dict[str, Indicator], issues: list[Issue]) -> dict[str, ScopeIn]:
+    """The coverages (口径) indicators' eras may name; an era naming another one is an issue."""
+    scopes = {code: ScopeIn.model_validate(v) for code, v in (_read_yaml(path) or {}).items()}
+    for ind in indicators.values():
+        for era in ind.scopes:
+            if era.code not in scopes:
+                issues.append(Issue("catalog.scope", f"未定义的口径 {era.code}（见 scopes.yaml）",
+                                    f"scope {era.code} is not defined in scopes.yaml",
+                                    Location(file="indicators*.yaml", entry=ind.code, field="scopes")))
+    return scopes
+
+
 def load_catalog(folder: Path = DATA) -> Catalog:
     """Read every ``indicators*.yaml`` and ``plan-*.yaml`` in ``folder``; raise on any problem."""
     issues: list[Issue] = []
@@ -231,6 +259,7 @@ def load_catalog(folder: Path = DATA) -> Catalog:
                                     Location(file=path.name, entry=code, field="code")))
             indicators[code] = ind
     _check_inputs(indicators, "indicators*.yaml", issues)
+    scopes = _parse_scopes(folder / "scopes.yaml", indicators, issues)
     plans: dict[str, Plan] = {}
     targets: dict[str, Target] = {}
     for path in sorted(folder.glob("plan-*.yaml")):
@@ -243,7 +272,7 @@ def load_catalog(folder: Path = DATA) -> Catalog:
                                     Location(file=path.name, entry=t.code, field="code")))
             targets[t.code] = t
     raise_if_errors(issues)
-    return Catalog(indicators, plans, targets)
+    return Catalog(indicators, plans, targets, scopes)
 
 
 @lru_cache(maxsize=1)

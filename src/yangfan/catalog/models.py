@@ -25,6 +25,14 @@ class Display:
 
 
 @dataclass(frozen=True, slots=True)
+class ScopeEra:
+    """From ``start`` on (from the first figure when None), an indicator's figures cover ``code`` (口径)."""
+
+    code: str
+    start: Period | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Indicator:
     """An indicator (指标): raw values are stored; derived ones are computed from aggregated inputs."""
 
@@ -44,8 +52,14 @@ class Indicator:
     scale: float = 1.0
     display: Display | None = None
     unit_en: str = ""
+    #: Coverage eras, oldest first; empty when the coverage never changed (then figures carry no scope).
+    scopes: tuple[ScopeEra, ...] = ()
 
     def __post_init__(self) -> None:
+        starts = [e.start for e in self.scopes[1:] if e.start is not None]
+        if self.scopes and (self.scopes[0].start is not None or len(starts) < len(self.scopes) - 1
+                            or starts != sorted(starts)):
+            raise ValueError(f"scopes of {self.code}: the first era has no start, the others start in order")
         if self.kind == "derived" and not (self.numerator and self.denominator):
             raise ValueError(f"derived indicator {self.code} needs a numerator and a denominator")
         if self.kind == "raw" and (self.numerator or self.denominator):
@@ -53,6 +67,14 @@ class Indicator:
 
     def __repr__(self) -> str:
         return f"Indicator({self.code!r}, {self.kind})"
+
+    def scope_at(self, period: Period) -> str:
+        """The coverage of this indicator's figure for ``period`` ('' when its coverage never changed)."""
+        code = ""
+        for era in self.scopes:
+            if era.start is None or era.start.start <= period.end_month.start:
+                code = era.code
+        return code
 
     @property
     def inputs(self) -> tuple[str, ...]:

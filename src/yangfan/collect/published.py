@@ -12,7 +12,7 @@ from yangfan.geo.orgunits import OrgUnitTree
 from yangfan.store.repository import WriteResult
 
 FOLDER = Path(__file__).parent / "published"
-FILES = ("population.csv", "national.csv", "regional.csv")
+FILES = ("population.csv", "national.csv", "regional.csv", "national_2023_2026.csv", "restated.csv")
 
 
 def load_history(engine: Engine, catalog: Catalog, tree: OrgUnitTree) -> dict[str, WriteResult]:

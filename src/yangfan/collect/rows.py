@@ -54,10 +54,13 @@ class _RowChecker:
         factor = self._factor(n, get.get("unit", ""), ind.unit if ind else None)
         if ind is None or period is None or value is None or factor is None or qualifier not in QUALIFIERS:
             return None
+        scope = self._scope(n, ind, period, get.get("scope", ""), get.get("disaggregation", ""))
+        if scope is None:
+            return None
         return NewValue(
             indicator=ind.code, org_unit=get["org_unit"], period=str(period), value=float(value * factor),
             disaggregation=get.get("disaggregation", ""), qualifier=qualifier,
-            scope=get.get("scope", ""), priority=int(get.get("priority") or 0),
+            scope=scope, priority=int(get.get("priority") or 0),
             source_url=get.get("source_url") or None, source_row=n, note=get.get("note", ""))
 
     def _key(self, n: int, get: dict[str, str]) -> tuple[Indicator | None, Period | None]:
@@ -84,6 +87,27 @@ class _RowChecker:
                          f"{ind.code} is reported per {ind.period_type}, not for period {period}")
             return ind, None
         return ind, period if known_unit else None
+
+    def _scope(self, n: int, ind: Indicator, period: Period, given: str, disaggregation: str) -> str | None:
+        """The figure's coverage: the catalog's for its period; a restatement on a later coverage says so in
+        its disaggregation (``scope=basic_4``) and is kept beside the figure as published, never instead of it."""
+        restated = disaggregation.removeprefix("scope=") if disaggregation.startswith("scope=") else None
+        expected = restated if restated in {e.code for e in ind.scopes} else ind.scope_at(period)
+        if not ind.scopes and (given or restated):
+            self.problem(n, "scope", "row.scope_none", f"{ind.code} 的口径未变化过，不能标注口径“{given or restated}”",
+                         f"{ind.code} has one coverage throughout: scope '{given or restated}' does not apply")
+            return None
+        if restated is not None and restated != expected:
+            self.problem(n, "disaggregation", "row.scope_restated", f"{ind.code} 没有口径“{restated}”",
+                         f"{ind.code} has no coverage '{restated}'")
+            return None
+        if given and given != expected:
+            self.problem(n, "scope", "row.scope", f"{ind.code} 在 {period} 的口径为“{expected}”，不是“{given}”"
+                         "（调整后口径的重述数请在分组列写 scope=口径）",
+                         f"{ind.code} covers '{expected}' in {period}, not '{given}' (a restatement on a later "
+                         "coverage goes in the disaggregation column as scope=<code>)")
+            return None
+        return expected
 
     def _indicator(self, n: int, code: str) -> Indicator | None:
         ind = self.catalog.indicators.get(code)

@@ -40,11 +40,9 @@ APPORTIONED: dict[str, str | None] = {
     "bs_5g": None, "users_5g_mobile_phone": None,
     "bs_mobile_total": "bs_5g", "users_mobile_phone": "users_5g_mobile_phone",
 }
-#: How much of a whole's share follows its part's; the rest follows population. A part is then at
-#: most 1/PART_WEIGHT times its national ratio to the whole anywhere (5G users ≈ 0.65 of all).
-PART_WEIGHT = 0.8
-#: Standard deviation of a unit's log factor: base stations vary more than users per head.
-SPREAD = {"bs": 0.2, "users": 0.06}
+#: Standard deviation of a unit's log factor: base stations vary more than users per head. ``share`` is
+#: the log odds of a unit's share of a part in its whole: 0.1 spreads a 60% share over about ±5 points.
+SPREAD = {"bs": 0.2, "users": 0.06, "share": 0.1}
 EPOCH, SPAN_DAYS = date(2019, 1, 1), 9 * 365
 
 
@@ -94,22 +92,19 @@ class _Apportioner:
         wsum = sum(weights.values())
         return {c: w / wsum for c, w in weights.items()}
 
-    def _placeholders(self, values: Mapping[str, float], kind: str, when: float,
-                      of_part: Mapping[str, float] | None) -> dict[str, float]:
+    def _placeholders(self, values: Mapping[str, float], kind: str, when: float) -> dict[str, float]:
         """The county-level units under 市辖区 and 省直辖县级行政区划 (which have no area of their own,
         so the map shows these units instead): equal shares times their random factor."""
         out: dict[str, float] = {}
-        for c in self.level2:
-            if self.tree.get(c).kind != "placeholder" or not self.tree.children.get(c):
-                continue
-            kids = self.tree.children[c]
-            weights = {k: 1.0 if kind == "population" else _factor(f"{kind}:{k}", when) for k in kids}
-            if of_part:
-                wsum = sum(weights.values())
-                weights = {k: PART_WEIGHT * of_part[k] / of_part[c] + (1 - PART_WEIGHT) * w / wsum
-                           for k, w in weights.items()}
-            out |= apportion(values[c], weights)
+        for c, kids in self._placeholder_kids():
+            out |= apportion(values[c], {k: 1.0 if kind == "population" else _factor(f"{kind}:{k}", when)
+                                         for k in kids})
         return out
+
+    def _placeholder_kids(self) -> Iterable[tuple[str, list[str]]]:
+        for c in self.level2:
+            if self.tree.get(c).kind == "placeholder" and self.tree.children.get(c):
+                yield c, list(self.tree.children[c])
 
     def _province_weights(self, kind: str, when: float) -> dict[str, float]:
         return {p: self.population[p] * _factor(f"{kind}:{p}", when) for p in self.provinces}
@@ -137,24 +132,32 @@ class _Apportioner:
         out: dict[str, dict[str, float]] = {}
         for (_, period), total in sorted(nation.items()):
             when = (parse_period(period).end_month.start - EPOCH).days / SPAN_DAYS
-            weights = self._province_weights(kind, when)
             of_part = (part or {}).get(period)
             if of_part:
-                pop = sum(weights.values())
-                psum = sum(of_part[p] for p in self.provinces)
-                weights = {p: PART_WEIGHT * of_part[p] / psum + (1 - PART_WEIGHT) * w / pop for p, w in weights.items()}
-                values = apportion(total.value, weights)
-            else:
-                values = self._by_region(total.value, {g: c for (g, per), c in regional.items() if per == period},
-                                         weights)
+                out[period] = self._whole(code, total.value, of_part, when)
+                continue
+            values = self._by_region(total.value, {g: c for (g, per), c in regional.items() if per == period},
+                                     self._province_weights(kind, when))
             for p in self.provinces:
-                city = self._city_weights(p, kind, when)
-                if of_part:
-                    city = {c: PART_WEIGHT * of_part[c] / of_part[p] + (1 - PART_WEIGHT) * w for c, w in city.items()}
-                values |= apportion(values[p], city)
-            values |= self._placeholders(values, kind, when, of_part)
+                values |= apportion(values[p], self._city_weights(p, kind, when))
+            values |= self._placeholders(values, kind, when)
             out[period] = values
         return out
+
+    def _whole(self, code: str, total: float, part: Mapping[str, float], when: float) -> dict[str, float]:
+        """A whole that contains a part, at every unit: the part plus a share of the rest of the whole.
+
+        The rest (4G and older users, base stations other than 5G) goes down the tree by the part over
+        each unit's random factor on the odds of its share, so every unit has a share of its own that
+        drifts slowly, and a unit's whole is never less than its part."""
+        def weights(units: list[str]) -> dict[str, float]:
+            w = {u: part[u] / _factor(f"share:{code}:{u}", when) for u in units}
+            return w if sum(w.values()) > 0 else {u: 1.0 for u in units}  # no part yet: the rest evenly
+
+        rest = apportion(total - sum(part[p] for p in self.provinces), weights(self.provinces))
+        for parent, kids in [*self.children.items(), *self._placeholder_kids()]:
+            rest |= apportion(rest[parent], weights(kids))
+        return {u: part[u] + r for u, r in rest.items()}
 
     def population_values(self) -> dict[str, dict[str, float]]:
         """Year-end population: provinces' published figures first, the rest of the nation by census share."""
@@ -166,7 +169,7 @@ class _Apportioner:
             values = known | apportion(total.value - sum(known.values()), others)
             for p in self.provinces:
                 values |= apportion(values[p], self._city_weights(p, "population", 0.0))
-            values |= self._placeholders(values, "population", 0.0, None)
+            values |= self._placeholders(values, "population", 0.0)
             out[year] = {u: v for u, v in values.items() if (u, year) not in real}
         return out
 

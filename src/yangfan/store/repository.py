@@ -182,6 +182,48 @@ def set_status(session: Session, value_ids: Iterable[int], status: Status) -> in
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class SourceInfo:
+    """One stored value for a key and the source it came from: the lineage of a reported figure."""
+
+    url: str | None
+    title: str
+    kind: str
+    value: float
+    qualifier: str
+    status: str
+    preferred: bool
+    #: Gives the same number as the preferred value (a second page for one figure).
+    agrees: bool
+    note: str
+    value_id: int
+
+
+def sources_of_keys(session: Session, keys: set[tuple[str, str, str, str]],
+                    statuses: Sequence[str] = RELEASED) -> dict[tuple[str, str, str, str], list[SourceInfo]]:
+    """Every current value of each key in one of ``statuses``, with its source: the preferred one first, then
+    those that agree with it, then the alternatives."""
+    if not keys:
+        return {}
+    joined = select(DataValueRow, SourceRow).join(SourceRow, SourceRow.id == DataValueRow.source_id)
+    rows = session.execute(joined.where(
+        DataValueRow.is_current.is_(True), DataValueRow.status.in_(statuses),
+        DataValueRow.indicator_code.in_({k[0] for k in keys}),
+        DataValueRow.period_code.in_({k[2] for k in keys}))).all()
+    by_key: dict[tuple[str, str, str, str], list[tuple[DataValueRow, SourceRow]]] = {}
+    for r, src in rows:
+        key = (r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation)
+        if key in keys:
+            by_key.setdefault(key, []).append((r, src))
+    out: dict[tuple[str, str, str, str], list[SourceInfo]] = {}
+    for key, group in by_key.items():
+        chosen = next((r.value for r, _ in group if r.preferred), None)
+        infos = [SourceInfo(src.url, src.title, src.kind, r.value, r.qualifier, r.status, r.preferred,
+                            r.value == chosen, r.note, r.id) for r, src in group]
+        out[key] = sorted(infos, key=lambda i: (not i.preferred, not i.agrees, i.url or "", i.value_id))
+    return out
+
+
 def history(session: Session, indicator: str, org_unit: str, period: str) -> list[DataValueRow]:
     """Every row ever stored for one key, all sources and versions: the lineage of a figure."""
     return list(session.scalars(select(DataValueRow).where(

@@ -6,15 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from yangfan.analytics.progress import STATUS_EN, Progress
-from yangfan.catalog import Target
+from yangfan.catalog.models import PLATFORM_READING
 from yangfan.context import Yangfan
 from yangfan.geo.orgunits import NATION
 from yangfan.web.cache import per_build
-from yangfan.web.i18n import Lang, unit_text
-
-
-def _num(x: float, decimals: int) -> str:
-    return f"{x:,.{decimals}f}"
+from yangfan.web.i18n import TEXTS, Lang, deadline_text, scale, target_text, value_text
+from yangfan.web.indicator import time_line
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,29 +34,30 @@ class CockpitRow:
     lower_bound: bool
     at_deadline_text: str
     met_at: str
-    trend: list[list[Any]]
+    trend: dict[str, Any]
 
 
-def target_text(y: Yangfan, target: Target, lang: Lang) -> str:
-    """A target as people read it: 超 85%, ≥ 38 per 10k residents, …"""
-    ind = y.catalog.indicators[target.indicator]
-    if target.value is None:
-        return "—"
-    divisor, unit_zh, unit_en = ind.display_divisor, ind.display_unit, ind.display.unit_en if ind.display else ""
-    if target.value >= 1e8 and ind.unit in ("个", "户"):  # 1亿, not 10,000万
-        divisor, unit_zh, unit_en = 1e8, "亿" + ind.unit, "100 million"
-    value = target.value / divisor
-    comparator = {"超": "超" if lang == "zh" else ">", "达": "达" if lang == "zh" else "≥"}[target.comparator]
-    return f"{comparator} {value:,.{0 if value == int(value) else 1}f} {unit_text(unit_zh, unit_en, lang)}".strip()
+def status_text(p: Progress, lang: Lang) -> str:
+    """The status as people read it; one decided within the figure's uncertainty says so."""
+    text = p.status_zh if lang == "zh" else STATUS_EN[p.status]
+    if p.uncertain:
+        text += "（存疑）" if lang == "zh" else " (uncertain)"
+    return text
 
 
-def value_text(y: Yangfan, code: str, value: float | None, lang: Lang) -> str:
-    """A value in its display unit, with the unit."""
-    if value is None:
-        return "—"
-    ind = y.catalog.indicators[code]
-    unit = unit_text(ind.display_unit, ind.display.unit_en if ind.display else "", lang)
-    return f"{_num(value / ind.display_divisor, ind.decimals)} {unit}".strip()
+def progress_notes(p: Progress, lang: Lang) -> list[str]:
+    """What the reader must know beside a status: Yangfan's reading of a clause without a number, the
+    assessment's notes, and the quality notes (质量提示) of the figure it was judged on."""
+    i = 0 if lang == "zh" else -1
+    out = []
+    if p.target.reading:
+        r = p.target.reading
+        out.append(f"{PLATFORM_READING['zh']}：{r.zh}" if lang == "zh" else f"{PLATFORM_READING['en']}: {r.en}")
+    out += [n.split(" / ")[i] for n in p.notes]
+    judged = p.deadline_value or p.latest
+    if judged is not None:
+        out += [f"{TEXTS['quality'][lang]}：{q.split(' / ')[i]}" for q in judged.quality]
+    return out
 
 
 def _at_deadline(y: Yangfan, p: Progress, lang: Lang) -> str:
@@ -67,17 +65,18 @@ def _at_deadline(y: Yangfan, p: Progress, lang: Lang) -> str:
     f = p.deadline_value
     if f is None:
         return "—"
-    text = value_text(y, p.target.indicator, f.value, lang)
+    text = value_text(y.catalog.indicators[p.target.indicator], f.value, lang)
     return text if p.target.deadline and f.period == p.target.deadline else f"{text}（{f.period}）"
 
 
-def _trend(y: Yangfan, p: Progress) -> list[list[Any]]:
-    """The national series the progress was judged on, in display units, for the sparkline."""
-    if len(p.series) < 2:
-        return []
-    ind = y.catalog.indicators[p.target.indicator]
-    return [[f.period.code, round(f.value / ind.display_divisor, ind.decimals + 1)]
-            for f in p.series if f.value is not None]
+def _trend(y: Yangfan, p: Progress, lang: Lang) -> dict[str, Any]:
+    """The national series the progress was judged on, for the sparkline: on a time axis, broken where
+    periods are missing, in one unit for the whole line, with its decimals for the tooltip."""
+    figures = [f for f in p.series if f.value is not None]
+    if len(figures) < 2:
+        return {}
+    s = scale(y.catalog.indicators[p.target.indicator], lang, max(abs(f.value or 0) for f in figures))
+    return {"unit": s.unit, "decimals": s.decimals, "points": time_line((f.period, s.number(f.value)) for f in figures)}
 
 
 @per_build
@@ -92,18 +91,18 @@ def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
             indicator=ind.code,
             name=ind.name_zh if lang == "zh" else ind.name_en,
             section=p.target.clause.section,
-            target_text=target_text(y, p.target, lang),
-            latest_text=value_text(y, ind.code, latest.value if latest else None, lang),
+            target_text=target_text(ind, p.target, lang),
+            latest_text=value_text(ind, latest.value if latest else None, lang),
             period=latest.period.code if latest else "",
             share=p.share_of_target,
             status=p.status,
-            status_text=p.status_zh if lang == "zh" else STATUS_EN[p.status],
-            deadline=p.target.deadline.code if p.target.deadline else "",
+            status_text=status_text(p, lang),
+            deadline=deadline_text(p.target, lang),
             sources=list(latest.sources) if latest else [],
-            notes=[n.split(" / ")[0 if lang == "zh" else -1] for n in p.notes],
+            notes=progress_notes(p, lang),
             lower_bound=bool(latest and latest.lower_bound),
             at_deadline_text=_at_deadline(y, p, lang),
             met_at=p.met_at.code if p.met_at else "",
-            trend=_trend(y, p),
+            trend=_trend(y, p, lang),
         ))
     return rows

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Literal
 
+from yangfan.catalog import Indicator, Target
+from yangfan.catalog.models import HORIZON_DEADLINE, PLATFORM_READING
 from yangfan.geo.orgunits import OrgUnit
 
 Lang = Literal["zh", "en"]
@@ -56,6 +60,16 @@ TEXTS: dict[str, dict[Lang, str]] = {
                           "national and regional totals apportioned by population and random weights, not "
                           "statistics. National and regional values are real published figures."},
     "demo": {"zh": "演示数据", "en": "demo data"},
+    "quality": {"zh": "质量提示", "en": "Quality note"},
+    "lineage": {"zh": "溯源", "en": "Lineage"},
+    "restated": {"zh": "按新口径重述", "en": "restated on the new coverage"},
+    "lineage_intro": {"zh": "该数值由以下输入计算；汇总值展开到其组成部分，每个报送值列出给出该数值的全部来源，"
+                            "以及给出其他数值的来源（未采用）。",
+                      "en": "This figure is computed from the inputs below; sums open into their parts, and every "
+                            "reported value lists all sources that give it, then the sources that give another value "
+                            "(not used)."},
+    "origin": {"zh": "来源方式", "en": "Origin"},
+    "alternatives": {"zh": "其他来源（未采用）", "en": "Other sources (not used)"},
     "demo_export": {"zh": "演示数据：本文件含由公开总量分摊生成的省、市演示数值，不是统计数据。",
                     "en": "Demo data (演示数据): this file contains provincial and city values apportioned from "
                           "published totals; they are not statistics."},
@@ -118,11 +132,91 @@ TEXTS: dict[str, dict[Lang, str]] = {
 #: English for the catalog's base units (counts read as plain numbers).
 UNIT_EN = {"个": "", "项": "", "款": "", "家": "", "户": "", "人": "persons", "个/万人": "per 10k residents",
            "部/百人": "per 100 residents", "百分点": "pp"}
+#: English has no 万 or 亿: a large count reads in millions or billions, a smaller one in full.
+LARGE_EN = ((1e9, "billion"), (1e6, "million"))
 
 
-def unit_text(unit_zh: str, unit_en: str, lang: Lang) -> str:
-    """A unit in the page's language."""
-    return unit_zh if lang == "zh" else (unit_en or UNIT_EN.get(unit_zh, unit_zh))
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """How values of one indicator are written: the base value ÷ ``divisor``, with ``decimals`` places, in ``unit``."""
+
+    divisor: float
+    decimals: int
+    unit: str
+    #: The divisor and decimals the value is first rounded to, when they are not this scale's: the Chinese
+    #: display unit's, so that every language writes the same rounded figure (50.5万 is 505,000).
+    rounding: tuple[float, int] | None = None
+
+    def number(self, value: float | None) -> float | None:
+        """The value as a table or chart shows it, in this scale's unit."""
+        if value is None:
+            return None
+        divisor, decimals = self.rounding or (self.divisor, self.decimals)
+        return round(round(value / divisor, decimals) * divisor / self.divisor, self.decimals) + 0.0  # + 0.0: no -0
+
+    def digits(self, value: float | None) -> str:
+        """The value with thousands separators, without the unit (a dash where there is none)."""
+        shown = self.number(value)
+        return "—" if shown is None else f"{shown:,.{self.decimals}f}"
+
+    def text(self, value: float | None) -> str:
+        """The value with its unit: 425.1 万个, 4.251 million, 505,000, 34.35 per 10k residents."""
+        return "—" if value is None else f"{self.digits(value)} {self.unit}".strip()
+
+
+def scale(ind: Indicator, lang: Lang, magnitude: float | None = None) -> Scale:
+    """How to write values of ``ind`` of about ``magnitude`` (base unit, e.g. the largest in a table).
+
+    Chinese keeps the catalog's display unit (万个, 亿户). English has no 万 or 亿: such a count is written
+    in full below a million and in millions or billions above, always to the precision of the Chinese
+    figure, so that both say the same (50.5万 → 505,000; 425.1万 → 4.251 million; 10.14亿 → 1.014 billion).
+    Other units (%, per 10k residents) are written as they are.
+    """
+    if lang == "zh":
+        return Scale(ind.display_divisor, ind.decimals, ind.display_unit)
+    noun = ind.unit_en or UNIT_EN.get(ind.unit, ind.unit)
+    if ind.display_divisor == 1:
+        return Scale(1.0, ind.decimals, noun)
+    rounding = (ind.display_divisor, ind.decimals)
+    shown = abs(round((magnitude or 0) / ind.display_divisor, ind.decimals) * ind.display_divisor)
+    divisor, word = next(((d, w) for d, w in LARGE_EN if shown >= d), (1.0, ""))  # 999,999,600 is 1 billion
+    places = max(0, round(math.log10(divisor / ind.display_divisor)) + ind.decimals)
+    return Scale(divisor, places, f"{word} {noun}".strip(), rounding)
+
+
+def base_unit(ind: Indicator, lang: Lang) -> str:
+    """The unit of a stored or computed value, before any display divisor: 个, %, 个/万人; count, %, …"""
+    return ind.unit if lang == "zh" else ind.unit_en or UNIT_EN.get(ind.unit, ind.unit) or "count"
+
+
+def value_text(ind: Indicator, value: float | None, lang: Lang) -> str:
+    """A value of ``ind`` with its unit, written on its own: 425.1 万个, 4.251 million."""
+    return scale(ind, lang, value).text(value)
+
+
+def target_text(ind: Indicator, target: Target, lang: Lang) -> str:
+    """A target as people read it: 超 85 %, 达 38 个/万人, 超 1 亿个, > 100 million, …"""
+    if target.value is None:
+        return "—"
+    s = scale(ind, lang, target.value)
+    if lang == "zh" and target.value >= 1e8 and ind.unit in ("个", "户"):  # 1亿, not 10,000万
+        s = Scale(1e8, 0, "亿" + ind.unit)
+    comparator = {"超": ("超", ">"), "达": ("达", "≥")}[target.comparator][0 if lang == "zh" else 1]
+    value = f"{target.value / s.divisor:,.6f}".rstrip("0").rstrip(".")  # as the plan says it: 38, 3.8, 1
+    text = f"{comparator} {value} {s.unit}".strip()
+    # A number the plan does not state is Yangfan's reading, and says so wherever it shows.
+    return f"{text}（{PLATFORM_READING['zh']}）" if target.reading and lang == "zh" else \
+        f"{text} ({PLATFORM_READING['en']})" if target.reading else text
+
+
+def deadline_text(target: Target, lang: Lang) -> str:
+    """A target's deadline, saying when it is the plan's horizon because the clause sets no date."""
+    if target.deadline is None:
+        return ""
+    if target.deadline_from == "plan":
+        return f"{target.deadline}（{HORIZON_DEADLINE['zh']}）" if lang == "zh" else \
+            f"{target.deadline} ({HORIZON_DEADLINE['en']})"
+    return target.deadline.code
 
 
 def unit_name(unit: OrgUnit, lang: Lang) -> str:

@@ -12,7 +12,7 @@ from yangfan.geo.boundaries import drilldown
 from yangfan.geo.orgunits import NATION
 from yangfan.geo.periods import parse_period
 from yangfan.web.cache import per_build
-from yangfan.web.i18n import Lang, unit_name, unit_text
+from yangfan.web.i18n import Lang, scale, unit_name, value_text
 
 #: Indicators with sub-national values that the map and the region pages show: ratios first, then counts.
 SUBNATIONAL_INDICATORS = ("bs_5g_per_10k", "users_5g_penetration", "users_5g_share", "bs_5g", "users_5g_mobile_phone",
@@ -30,7 +30,9 @@ class MapRow:
 
     code: str
     name: str
+    #: In the map's unit (``MapView.unit``), rounded to its decimals; ``text`` as the table writes it.
     value: float | None
+    text: str
     rank: int | None
     demo: bool
 
@@ -42,19 +44,20 @@ class MapView:
     indicator: str
     name: str
     unit: str
+    decimals: int
     period: str
     periods: list[str]
     parent: str
     parent_name: str
-    parent_value: float | None
+    parent_text: str
     rows: list[MapRow]
     has_demo: bool
     choices: list[tuple[str, str]]
 
     def data(self) -> dict[str, Any]:
         """What the map script draws."""
-        return {"indicator": self.indicator, "name": self.name, "unit": self.unit, "period": self.period,
-                "parent": self.parent, "rows": [asdict(r) for r in self.rows],
+        return {"indicator": self.indicator, "name": self.name, "unit": self.unit, "decimals": self.decimals,
+                "period": self.period, "parent": self.parent, "rows": [asdict(r) for r in self.rows],
                 "drill": self.parent == NATION, "focus": FOCUS.get(self.parent)}
 
 
@@ -75,12 +78,14 @@ def map_view(y: Yangfan, indicator: str, period: str | None, parent: str, publis
     def name(code: str) -> str:
         return unit_name(y.tree.get(code), lang)
 
-    rows = [MapRow(c, name(c), by_unit[c].rounded(), ranked.get(c), by_unit[c].demo) for c in kids]
+    s = scale(ind, lang, max((abs(by_unit[c].value or 0) for c in kids), default=None))
+    rows = [MapRow(c, name(c), s.number(by_unit[c].value), s.digits(by_unit[c].value), ranked.get(c), by_unit[c].demo)
+            for c in kids]
     rows.sort(key=lambda r: (r.rank is None, r.rank or 0))
     return MapView(
         indicator=indicator, name=ind.name_zh if lang == "zh" else ind.name_en,
-        unit=unit_text(ind.display_unit, ind.display.unit_en if ind.display else ind.unit_en, lang),
-        period=chosen, periods=months[::-1], parent=parent, parent_name=name(parent),
-        parent_value=by_unit[parent].rounded(), rows=rows, has_demo=any(r.demo for r in rows),
+        unit=s.unit, decimals=s.decimals, period=chosen, periods=months[::-1], parent=parent,
+        parent_name=name(parent), parent_text=value_text(ind, by_unit[parent].value, lang), rows=rows,
+        has_demo=any(r.demo for r in rows),
         choices=[(c, y.catalog.indicators[c].name_zh if lang == "zh" else y.catalog.indicators[c].name_en)
                  for c in SUBNATIONAL_INDICATORS if c in y.catalog.indicators])

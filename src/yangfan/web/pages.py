@@ -22,7 +22,7 @@ from yangfan.web.cockpit import cockpit_rows
 from yangfan.web.deps import YangfanDep
 from yangfan.web.downloads import download
 from yangfan.web.i18n import Lang, texts, unit_name
-from yangfan.web.indicator import indicator_view, table
+from yangfan.web.indicator import indicator_view, lineage_view, table
 from yangfan.web.mapview import map_view
 from yangfan.web.region import region_view
 
@@ -104,6 +104,15 @@ def indicator(request: Request, code: str, y: YangfanDep, principal: PrincipalDe
     language_ = language(lang)
     view = indicator_view(y, code, org_unit, freq, principal.published_only, language_)
     return render(request, "indicator.html", principal, language_, view=view, chart=view.chart())
+
+
+@router.get("/indicators/{code}/lineage", response_class=HTMLResponse)
+def indicator_lineage(request: Request, code: str, y: YangfanDep, principal: PrincipalDep, period: str,
+                      lang: LangParam = None, org_unit: str = NATION) -> HTMLResponse:
+    """溯源: every input of one figure with every source that gives it, sums opened into their parts."""
+    language_ = language(lang)
+    view = lineage_view(y, code, org_unit, period, principal.published_only, language_)
+    return render(request, "lineage.html", principal, language_, view=view)
 
 
 @router.get("/indicators/{code}/download.{fmt}")

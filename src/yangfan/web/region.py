@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from yangfan.analytics.progress import STATUS_EN
 from yangfan.analytics.query import Figure, Query
 from yangfan.analytics.rank import ranks
 from yangfan.context import Yangfan
 from yangfan.geo.orgunits import NATION, OrgUnit
 from yangfan.web.cache import per_build
-from yangfan.web.cockpit import target_text, value_text
-from yangfan.web.i18n import Lang, unit_name
+from yangfan.web.cockpit import status_text
+from yangfan.web.i18n import Lang, target_text, unit_name, value_text
 from yangfan.web.mapview import SUBNATIONAL_INDICATORS
 
 
@@ -79,9 +78,9 @@ def _comparison(y: Yangfan, code: str, unit: OrgUnit, peers: list[str], publishe
     ind = y.catalog.indicators[code]
     per_capita = ind.kind == "derived"
     relative = mine.value / nation.value if per_capita and nation and nation.value else None
-    national = value_text(y, code, nation.value if nation else None, lang)
+    national = value_text(ind, nation.value if nation else None, lang)
     return Comparison(code, ind.name_zh if lang == "zh" else ind.name_en, period.code,
-                      value_text(y, code, mine.value, lang), national, relative, ranked.get(unit.code), len(ranked),
+                      value_text(ind, mine.value, lang), national, relative, ranked.get(unit.code), len(ranked),
                       mine.demo)
 
 
@@ -98,9 +97,9 @@ def region_view(y: Yangfan, code: str, published_only: bool, lang: Lang) -> Regi
             continue
         ind = y.catalog.indicators[p.target.indicator]
         targets.append(TargetRow(p.target.code, ind.name_zh if lang == "zh" else ind.name_en,
-                                 target_text(y, p.target, lang), value_text(y, ind.code, p.latest.value, lang),
+                                 target_text(ind, p.target, lang), value_text(ind, p.latest.value, lang),
                                  p.latest.period.code, p.share_of_target, p.status,
-                                 p.status_zh if lang == "zh" else STATUS_EN[p.status], p.latest.demo))
+                                 status_text(p, lang), p.latest.demo))
     parent = y.tree.get(unit.parent) if unit.parent else None
     kids = [y.tree.get(c) for c in y.tree.children.get(code, [])]
     return RegionView(unit, unit_name(unit, lang), parent,

@@ -1,0 +1,205 @@
+"""Consistency checks at every rebuild (质量提示): regions against the nation, parts against wholes, jumps.
+
+The rules are data (``catalog/data/quality.yaml``). The checks read the reported values of a build and
+return one note per failing value, in Chinese and English, naming the value compared with and why; the
+cube carries the notes on the value and on every sum and ratio computed from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from yangfan.catalog import Catalog
+from yangfan.geo.orgunits import NATION
+
+RULES = Path(__file__).parents[1] / "catalog" / "data" / "quality.yaml"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ImpliedWhole(_Strict):
+    whole: str
+    part: str
+    share: str
+
+
+class PartOf(_Strict):
+    part: str
+    whole: str
+
+
+class Rules(_Strict):
+    """The checks and their thresholds."""
+
+    regions: list[str]
+    regions_sum: list[str]
+    implied_wholes: list[ImpliedWhole]
+    parts: list[PartOf]
+    monthly_jump: float
+
+
+@lru_cache(maxsize=1)
+def get_rules(path: Path = RULES) -> Rules:
+    """The packaged rules, read once."""
+    return Rules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A value that failed a check, and the note it carries."""
+
+    indicator: str
+    org_unit: str
+    period: str
+    disagg: str
+    code: str
+    note: str
+
+
+class _Checker:
+    """Runs each check over the ``reported`` view of a build connection."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules) -> None:
+        self.con, self.catalog, self.rules = con, catalog, rules
+
+    def half(self, code: str) -> float:
+        """Half a unit of the last digit MIIT publishes, in the base unit."""
+        ind = self.catalog.indicators[code]
+        return 0.5 * ind.display_divisor / float(10 ** ind.decimals)
+
+    def show(self, code: str, value: float) -> str:
+        """In Chinese: in the unit MIIT publishes (17.68亿户)."""
+        ind = self.catalog.indicators[code]
+        return f"{value / ind.display_divisor:,.{ind.decimals}f}{ind.display_unit}"
+
+    def show_en(self, code: str, value: float) -> str:
+        """In English: in millions or billions where Chinese says 万 or 亿 (1.768 billion), else as in Chinese."""
+        ind = self.catalog.indicators[code]
+        if ind.display_divisor == 1:
+            return f"{value:,.{ind.decimals}f} {ind.unit_en}".strip()
+        precision = round(math.log10(ind.display_divisor)) - ind.decimals  # the Chinese figure's last digit
+        for name, power in (("billion", 9), ("million", 6)):
+            if abs(value) >= 10 ** power:
+                return f"{value / 10 ** power:,.{max(power - precision, 0)}f} {name}"
+        return f"{value:,.0f}"
+
+    def rows(self, sql: str, params: list[object]) -> list[tuple[object, ...]]:
+        return self.con.execute(sql, params).fetchall()
+
+    def regions_sum(self) -> list[Flag]:
+        out = []
+        regions = self.rules.regions
+        for code in self.rules.regions_sum:
+            tolerance = self.half(code) * (len(regions) + 1)
+            for period, value, total in self.rows("""
+                    SELECT n.period::VARCHAR, n.value, s.total FROM reported n
+                    JOIN (SELECT period, sum(value) AS total, count(*) AS k FROM reported
+                          WHERE indicator = $code AND disagg = '' AND org_unit::VARCHAR IN (SELECT unnest($regions))
+                          GROUP BY period) s USING (period)
+                    WHERE n.indicator = $code AND n.org_unit = $nation AND n.disagg = '' AND s.k = len($regions)
+                      AND abs(n.value - s.total) > $tolerance""",
+                    {"code": code, "regions": regions, "nation": NATION, "tolerance": tolerance}):  # type: ignore[arg-type]
+                assert isinstance(value, float) and isinstance(total, float)
+                out.append(Flag(code, NATION, str(period), "", "regions_sum",
+                                f"与四大地区合计（{self.show(code, total)}）不符 / differs from the sum of the four "
+                                f"regions ({self.show_en(code, total)})"))
+        return out
+
+    def implied_wholes(self) -> list[Flag]:
+        out = []
+        for rule in self.rules.implied_wholes:
+            hp, hs, hw = self.half(rule.part), self.half(rule.share), self.half(rule.whole)
+            for period, _value, implied, error in self.rows("""
+                    WITH r AS (
+                        SELECT p.period, sum(p.value * 100 / s.value) AS implied,
+                               sum($hp * 100 / s.value + p.value * 100 * $hs / (s.value * s.value)) AS error,
+                               count(*) AS k
+                        FROM reported p JOIN reported s USING (org_unit, period, disagg)
+                        WHERE p.indicator = $part AND s.indicator = $share AND p.disagg = '' AND s.value > 0
+                          AND p.org_unit::VARCHAR IN (SELECT unnest($regions))
+                        GROUP BY p.period)
+                    SELECT n.period::VARCHAR, n.value, r.implied, r.error FROM reported n JOIN r USING (period)
+                    WHERE n.indicator = $whole AND n.org_unit = $nation AND n.disagg = '' AND r.k = len($regions)
+                      AND abs(n.value - r.implied) > r.error + $hw""",
+                    {"part": rule.part, "share": rule.share, "whole": rule.whole, "regions": self.rules.regions,
+                     "nation": NATION, "hp": hp, "hs": hs, "hw": hw}):  # type: ignore[arg-type]
+                assert isinstance(implied, float) and isinstance(error, float)
+                zh = f"{self.show(rule.whole, implied)}±{self.show(rule.whole, error)}"
+                en = f"{self.show_en(rule.whole, implied)} ± {self.show_en(rule.whole, error)}"
+                out.append(Flag(rule.whole, NATION, str(period), "", "implied_whole",
+                                f"与四大地区由{self.catalog.indicators[rule.part].name_zh}及其占比推算的合计（{zh}）不符"
+                                f" / differs from the regions' total implied by "
+                                f"{self.catalog.indicators[rule.part].name_en} and its share ({en})"))
+        return out
+
+    def parts(self) -> list[Flag]:
+        out = []
+        for rule in self.rules.parts:
+            tolerance = self.half(rule.part) + self.half(rule.whole)
+            for unit, period, disagg, part, whole in self.rows("""
+                    SELECT a.org_unit::VARCHAR, a.period::VARCHAR, a.disagg::VARCHAR, a.value, b.value
+                    FROM reported a JOIN reported b USING (org_unit, period, disagg)
+                    WHERE a.indicator = $part AND b.indicator = $whole AND a.value > b.value + $tolerance""",
+                    {"part": rule.part, "whole": rule.whole, "tolerance": tolerance}):  # type: ignore[arg-type]
+                assert isinstance(part, float) and isinstance(whole, float)
+                p_name, w_name = (self.catalog.indicators[c] for c in (rule.part, rule.whole))
+                for code, other, name_zh, name_en in ((rule.part, whole, w_name.name_zh, w_name.name_en),
+                                                      (rule.whole, part, p_name.name_zh, p_name.name_en)):
+                    out.append(Flag(code, str(unit), str(period), str(disagg), "part_whole",
+                                    f"部分大于整体：{p_name.name_zh} {self.show(rule.part, part)} ＞ {w_name.name_zh} "
+                                    f"{self.show(rule.whole, whole)}（{name_zh} {self.show(code, other)}） / a part "
+                                    f"exceeds its whole: {p_name.name_en} {self.show_en(rule.part, part)} > "
+                                    f"{w_name.name_en} {self.show_en(rule.whole, whole)} ({name_en}: "
+                                    f"{self.show_en(code, other)})"))
+        return out
+
+    def monthly(self) -> list[Flag]:
+        stocks = [i.code for i in self.catalog.indicators.values()
+                  if i.kind == "raw" and i.period_type == "month" and i.time_aggregation == "stock"
+                  and i.org_aggregation == "sum"]
+        out = []
+        for code, unit, period, disagg, now, before, _year_ago in self.rows("""
+                WITH m AS (
+                    SELECT indicator, org_unit, disagg, period, value,
+                           CAST(substr(period::VARCHAR, 1, 4) AS INT) * 12
+                             + CAST(substr(period::VARCHAR, 6, 2) AS INT) AS k
+                    FROM reported
+                    WHERE length(period::VARCHAR) = 7 AND indicator::VARCHAR IN (SELECT unnest($stocks))
+                      AND NOT lower_bound AND NOT approx AND NOT demo)
+                SELECT c.indicator::VARCHAR, c.org_unit::VARCHAR, c.period::VARCHAR, c.disagg::VARCHAR,
+                       c.value, p.value, y.value
+                FROM m c JOIN m p ON p.indicator = c.indicator AND p.org_unit = c.org_unit AND p.disagg = c.disagg
+                                     AND p.k = c.k - 1
+                LEFT JOIN m y ON y.indicator = c.indicator AND y.org_unit = c.org_unit AND y.disagg = c.disagg
+                                 AND y.k = c.k - 13
+                WHERE abs(c.value - p.value) > $jump * p.value
+                   OR (c.value < p.value AND y.value < p.value)""",
+                {"stocks": stocks, "jump": self.rules.monthly_jump}):  # type: ignore[arg-type]
+            assert isinstance(now, float) and isinstance(before, float)
+            code = str(code)
+            shown, shown_en = self.show(code, before), self.show_en(code, before)
+            if abs(now - before) > self.rules.monthly_jump * before:
+                change = f"{(now / before - 1) * 100:+.0f}%" if before else "∞"
+                out.append(Flag(code, str(unit), str(period), str(disagg), "jump",
+                                f"较上月（{shown}）变动{change}，超过{self.rules.monthly_jump:.0%} / changed {change} "
+                                f"from the month before ({shown_en}), beyond {self.rules.monthly_jump:.0%}"))
+            elif before - now > 2 * self.half(code):
+                out.append(Flag(code, str(unit), str(period), str(disagg), "falls",
+                                f"较上月（{shown}）下降，而此前一年在增长 / fell from the month before ({shown_en}) "
+                                "against a rising year"))
+        return out
+
+
+def check(con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules | None = None) -> list[Flag]:
+    """Every failing value among the reported values of the build on ``con`` (its ``reported`` view)."""
+    c = _Checker(con, catalog, rules or get_rules())
+    return c.regions_sum() + c.implied_wholes() + c.parts() + c.monthly()
