@@ -18,15 +18,20 @@ TREE = get_tree()
 YI, WAN = 100_000_000, 10_000
 
 
-def build(tmp_path: Path, rows: list[tuple[str, str, str, float]], qualifiers: dict[int, str] | None = None
-          ) -> Analytics:
+def build(tmp_path: Path, rows: list[tuple[str, str, str, float]], qualifiers: dict[int, str] | None = None,
+          alternatives: dict[int, str] | None = None) -> Analytics:
+    """A build of these values, each preferred unless ``alternatives`` names it (with its status) as another
+    source's value for a key that has a preferred one."""
     n = len(rows)
+    alt = alternatives or {}
     facts = pa.table({
         "value_id": list(range(1, n + 1)), "indicator": [r[0] for r in rows], "org_unit": [r[1] for r in rows],
         "period": [r[2] for r in rows], "disagg": [""] * n, "value": [float(r[3]) for r in rows],
         "qualifier": [(qualifiers or {}).get(i, "exact") for i in range(n)], "scope": [""] * n,
-        "source_id": [1] * n, "status": ["published"] * n}, schema=FACT_SCHEMA)
-    sources = pa.table({"id": [1], "kind": ["published"], "url": ["http://example.org/x"], "title": ["t"]})
+        "source_id": [2 if i in alt else 1 for i in range(n)], "status": [alt.get(i, "published") for i in range(n)],
+        "preferred": [i not in alt for i in range(n)]}, schema=FACT_SCHEMA)
+    sources = pa.table({"id": [1, 2], "kind": ["published"] * 2, "url": ["http://example.org/x", "http://example.org/y"],
+                        "title": ["t", "u"]})
     path = tmp_path / f"a{len(list(tmp_path.glob('*.duckdb')))}.duckdb"  # one file per build: DuckDB caches by path
     build_cube(facts, sources, path, CATALOG, TREE)
     return Analytics(path, CATALOG, TREE)
@@ -114,3 +119,20 @@ def test_a_status_decided_within_rounding_and_the_population_year_says_so(tmp_pa
     clear = build(tmp_path, [("users_5g_mobile_phone", NATION, "2026-04", 12.05 * YI), *rows[1:]])
     p = assess(clear, plan, target, NATION, parse_period("2026-04"))
     assert p.status == "met" and not p.uncertain
+
+
+def test_a_flagged_preferred_value_gives_way_to_another_sources_that_passes(tmp_path: Path) -> None:
+    rows = [*_regional(17.77), ("users_mobile_phone", NATION, "2024-06", 17.68 * YI)]
+    a = build(tmp_path, rows, alternatives={len(rows) - 1: "published"})
+    f = figure(a, "users_mobile_phone", "2024-06")
+    assert f.value == 17.68 * YI and f.sources == ("http://example.org/y",)
+    assert len(f.quality) == 1 and "改用本来源" in f.quality[0]
+
+
+def test_the_preferred_value_stands_when_no_other_passes_or_the_other_is_not_yet_published(tmp_path: Path) -> None:
+    rows = [*_regional(17.77), ("users_mobile_phone", NATION, "2024-06", 17.90 * YI)]
+    both_fail = figure(build(tmp_path, rows, alternatives={len(rows) - 1: "published"}), "users_mobile_phone", "2024-06")
+    assert both_fail.value == 17.77 * YI and "17.68亿户" in both_fail.quality[0]
+    rows[-1] = ("users_mobile_phone", NATION, "2024-06", 17.68 * YI)
+    unpublished = build(tmp_path, rows, alternatives={len(rows) - 1: "approved"})
+    assert figure(unpublished, "users_mobile_phone", "2024-06").value == 17.77 * YI  # the public's figure stays

@@ -52,6 +52,8 @@ def _members_table(tree: OrgUnitTree) -> pa.Table:
 
 
 _KEY = "indicator, org_unit, period, disagg"
+_DEMOTED = ("首选来源的数值未通过一致性检查，改用本来源的数值 / the preferred source's value failed a consistency "
+            "check: this source's value is used instead")
 _ROLLUP = """
 INSERT INTO derived
 SELECT s.* FROM (
@@ -99,30 +101,38 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
     _reference_tables(con, catalog, tree)
     say("reported values")
     # Reported values are read straight from the Arrow table; only what is computed is stored on the way.
+    # Candidates are every released value of a key; `reported` is the store's preferred one of each.
     con.execute("""
-        CREATE TEMP VIEW reported AS
+        CREATE TEMP VIEW candidates AS
         SELECT indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit, period::period_t AS period,
                disagg::disagg_t AS disagg, value, qualifier = 'lower_bound' AS lower_bound,
                qualifier = 'approx' AS approx, 'reported' AS origin, FALSE AS incomplete,
                status = 'published' AS published,
                source_id IN (SELECT id FROM sources WHERE kind = 'demo') AS demo,
-               scope::scope_t AS scope, value_id, source_id
+               scope::scope_t AS scope, value_id, source_id, preferred
         FROM facts_arrow""")
+    con.execute("CREATE TEMP VIEW reported AS SELECT * EXCLUDE (preferred) FROM candidates WHERE preferred")
     say("consistency checks")
     flags = check(con, catalog)
     con.register("flags_arrow", pa.table({
-        "indicator": [f.indicator for f in flags], "org_unit": [f.org_unit for f in flags],
-        "period": [f.period for f in flags], "disagg": [f.disagg for f in flags],
-        "note": [f"{f.indicator} {f.org_unit} {f.period}：{f.note}" for f in flags]},
-        schema=pa.schema([(n, pa.string()) for n in ("indicator", "org_unit", "period", "disagg", "note")])))
-    # Each reported value with the notes of the checks it failed (质量提示), carried on into sums and ratios.
-    con.execute("""
+        "value_id": pa.array([f.value_id for f in flags], pa.int64()),
+        "note": pa.array([f"{f.indicator} {f.org_unit} {f.period}：{f.note}" for f in flags], pa.string())}))
+    # Each value with the notes of the checks it failed (质量提示), carried on into sums and ratios. The preferred
+    # value of a key stands unless it failed a check and another source's value of the same status passed them
+    # all: then that one is used, and says why.
+    con.execute(f"""
         CREATE TEMP TABLE checked AS
-        SELECT r.*, coalesce(q.notes, []::VARCHAR[]) AS quality
-        FROM reported r LEFT JOIN (
-            SELECT indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit, period::period_t AS period,
-                   disagg::disagg_t AS disagg, list_distinct(list(note)) AS notes
-            FROM flags_arrow GROUP BY ALL) q USING (indicator, org_unit, period, disagg)""")
+        SELECT * EXCLUDE (preferred, pref_published) REPLACE (
+                   CASE WHEN preferred THEN quality ELSE list_append(quality, $demoted) END AS quality)
+        FROM (SELECT c.*, coalesce(q.notes, []::VARCHAR[]) AS quality,
+                     bool_or(c.preferred AND c.published) OVER (PARTITION BY {_KEY}) AS pref_published
+              FROM candidates c LEFT JOIN (
+                  SELECT value_id, list_distinct(list(note)) AS notes FROM flags_arrow GROUP BY value_id
+              ) q USING (value_id))
+        WHERE preferred OR published OR NOT pref_published
+        QUALIFY row_number() OVER (PARTITION BY {_KEY}
+                                   ORDER BY len(quality) > 0, NOT preferred, lower_bound, approx, value_id DESC) = 1""",
+                {"demoted": _DEMOTED})
     con.execute("CREATE TEMP TABLE derived AS SELECT * FROM checked LIMIT 0")
     con.execute("CREATE TEMP VIEW work AS SELECT * FROM checked UNION ALL SELECT * FROM derived")
     say("totals from parts")

@@ -26,12 +26,13 @@ from yangfan.store.values import RELEASED
 FACT_SCHEMA = pa.schema([("value_id", pa.int64()), ("indicator", pa.string()), ("org_unit", pa.string()),
                          ("period", pa.string()), ("disagg", pa.string()), ("value", pa.float64()),
                          ("qualifier", pa.string()), ("scope", pa.string()), ("source_id", pa.int64()),
-                         ("status", pa.string())])
+                         ("status", pa.string()), ("preferred", pa.bool_())])
 FACT_COLUMNS = tuple(FACT_SCHEMA.names)
 _EXPORT_SQL = f"""
-SELECT id, indicator_code, org_unit_code, period_code, disaggregation, value, qualifier, scope, source_id, status
+SELECT id, indicator_code, org_unit_code, period_code, disaggregation, value, qualifier, scope, source_id, status,
+       preferred
 FROM data_value
-WHERE is_current AND preferred AND status IN ({", ".join(repr(s) for s in RELEASED)})
+WHERE is_current AND status IN ({", ".join(repr(s) for s in RELEASED)})
 """
 _CHUNK = 500_000
 
@@ -76,7 +77,8 @@ def read_facts(url: URL) -> pa.Table:
 
 
 def export_facts(url: URL) -> pa.Table:
-    """Released, current, preferred data values of the store at ``url``."""
+    """Released, current data values of the store at ``url``: the preferred one of each key and the released
+    alternatives from other sources (the analytics build falls back on one when the preferred fails a check)."""
     if url.get_backend_name() != "sqlite":
         return read_facts(url)
     with tempfile.TemporaryDirectory(prefix="yangfan-export-") as tmp:

@@ -56,9 +56,9 @@ def lineage(a: Analytics, store: Engine, figure: Figure, published_only: bool = 
     """The figure's inputs as trees, every reported cell with all its released sources (published ones only
     for those who see published figures only)."""
     roots = [_open(a, c, 0, published_only) for c in a.inputs(figure, True, published_only)]
-    keys = {_key(n.cell) for r in roots for n in r.walk() if n.cell.origin == "reported"}
+    used = {_key(n.cell): n.cell.value for r in roots for n in r.walk() if n.cell.origin == "reported"}
     with session_scope(store) as session:
-        sources = sources_of_keys(session, keys, ("published",) if published_only else RELEASED)
+        sources = sources_of_keys(session, set(used), ("published",) if published_only else RELEASED, used)
 
     def attach(n: Node) -> Node:
         return replace(n, sources=tuple(sources.get(_key(n.cell), ())), parts=tuple(attach(p) for p in n.parts))

@@ -55,18 +55,18 @@ def get_rules(path: Path = RULES) -> Rules:
 
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """A value that failed a check, and the note it carries."""
+    """A value (one source's, by its id) that failed a check, and the note it carries."""
 
+    value_id: int
     indicator: str
     org_unit: str
     period: str
-    disagg: str
     code: str
     note: str
 
 
 class _Checker:
-    """Runs each check over the ``reported`` view of a build connection."""
+    """Runs each check over the ``candidates`` of a build connection, against its ``reported`` values."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules) -> None:
         self.con, self.catalog, self.rules = con, catalog, rules
@@ -100,16 +100,16 @@ class _Checker:
         regions = self.rules.regions
         for code in self.rules.regions_sum:
             tolerance = self.half(code) * (len(regions) + 1)
-            for period, value, total in self.rows("""
-                    SELECT n.period::VARCHAR, n.value, s.total FROM reported n
+            for vid, period, total in self.rows("""
+                    SELECT n.value_id, n.period::VARCHAR, s.total FROM candidates n
                     JOIN (SELECT period, sum(value) AS total, count(*) AS k FROM reported
                           WHERE indicator = $code AND disagg = '' AND org_unit::VARCHAR IN (SELECT unnest($regions))
                           GROUP BY period) s USING (period)
                     WHERE n.indicator = $code AND n.org_unit = $nation AND n.disagg = '' AND s.k = len($regions)
                       AND abs(n.value - s.total) > $tolerance""",
                     {"code": code, "regions": regions, "nation": NATION, "tolerance": tolerance}):  # type: ignore[arg-type]
-                assert isinstance(value, float) and isinstance(total, float)
-                out.append(Flag(code, NATION, str(period), "", "regions_sum",
+                assert isinstance(total, float)
+                out.append(Flag(vid, code, NATION, str(period), "regions_sum",  # type: ignore[arg-type]
                                 f"与四大地区合计（{self.show(code, total)}）不符 / differs from the sum of the four "
                                 f"regions ({self.show_en(code, total)})"))
         return out
@@ -118,7 +118,7 @@ class _Checker:
         out = []
         for rule in self.rules.implied_wholes:
             hp, hs, hw = self.half(rule.part), self.half(rule.share), self.half(rule.whole)
-            for period, _value, implied, error in self.rows("""
+            for vid, period, implied, error in self.rows("""
                     WITH r AS (
                         SELECT p.period, sum(p.value * 100 / s.value) AS implied,
                                sum($hp * 100 / s.value + p.value * 100 * $hs / (s.value * s.value)) AS error,
@@ -127,7 +127,7 @@ class _Checker:
                         WHERE p.indicator = $part AND s.indicator = $share AND p.disagg = '' AND s.value > 0
                           AND p.org_unit::VARCHAR IN (SELECT unnest($regions))
                         GROUP BY p.period)
-                    SELECT n.period::VARCHAR, n.value, r.implied, r.error FROM reported n JOIN r USING (period)
+                    SELECT n.value_id, n.period::VARCHAR, r.implied, r.error FROM candidates n JOIN r USING (period)
                     WHERE n.indicator = $whole AND n.org_unit = $nation AND n.disagg = '' AND r.k = len($regions)
                       AND abs(n.value - r.implied) > r.error + $hw""",
                     {"part": rule.part, "share": rule.share, "whole": rule.whole, "regions": self.rules.regions,
@@ -135,7 +135,7 @@ class _Checker:
                 assert isinstance(implied, float) and isinstance(error, float)
                 zh = f"{self.show(rule.whole, implied)}±{self.show(rule.whole, error)}"
                 en = f"{self.show_en(rule.whole, implied)} ± {self.show_en(rule.whole, error)}"
-                out.append(Flag(rule.whole, NATION, str(period), "", "implied_whole",
+                out.append(Flag(vid, rule.whole, NATION, str(period), "implied_whole",  # type: ignore[arg-type]
                                 f"与四大地区由{self.catalog.indicators[rule.part].name_zh}及其占比推算的合计（{zh}）不符"
                                 f" / differs from the regions' total implied by "
                                 f"{self.catalog.indicators[rule.part].name_en} and its share ({en})"))
@@ -145,40 +145,40 @@ class _Checker:
         out = []
         for rule in self.rules.parts:
             tolerance = self.half(rule.part) + self.half(rule.whole)
-            for unit, period, disagg, part, whole in self.rows("""
-                    SELECT a.org_unit::VARCHAR, a.period::VARCHAR, a.disagg::VARCHAR, a.value, b.value
-                    FROM reported a JOIN reported b USING (org_unit, period, disagg)
-                    WHERE a.indicator = $part AND b.indicator = $whole AND a.value > b.value + $tolerance""",
-                    {"part": rule.part, "whole": rule.whole, "tolerance": tolerance}):  # type: ignore[arg-type]
-                assert isinstance(part, float) and isinstance(whole, float)
-                p_name, w_name = (self.catalog.indicators[c] for c in (rule.part, rule.whole))
-                for code, other, name_zh, name_en in ((rule.part, whole, w_name.name_zh, w_name.name_en),
-                                                      (rule.whole, part, p_name.name_zh, p_name.name_en)):
-                    out.append(Flag(code, str(unit), str(period), str(disagg), "part_whole",
+            p_name, w_name = (self.catalog.indicators[c] for c in (rule.part, rule.whole))
+            # Each side judged against the other's preferred value: a candidate part against the whole, and a
+            # candidate whole against the part.
+            for judged, a_rel, b_rel in (("a", "candidates", "reported"), ("b", "reported", "candidates")):
+                for vid, unit, period, part, whole in self.rows(f"""
+                        SELECT {judged}.value_id, a.org_unit::VARCHAR, a.period::VARCHAR, a.value, b.value
+                        FROM {a_rel} a JOIN {b_rel} b USING (org_unit, period, disagg)
+                        WHERE a.indicator = $part AND b.indicator = $whole AND a.value > b.value + $tolerance""",
+                        {"part": rule.part, "whole": rule.whole, "tolerance": tolerance}):  # type: ignore[arg-type]
+                    assert isinstance(part, float) and isinstance(whole, float)
+                    code = rule.part if judged == "a" else rule.whole
+                    out.append(Flag(vid, code, str(unit), str(period), "part_whole",  # type: ignore[arg-type]
                                     f"部分大于整体：{p_name.name_zh} {self.show(rule.part, part)} ＞ {w_name.name_zh} "
-                                    f"{self.show(rule.whole, whole)}（{name_zh} {self.show(code, other)}） / a part "
-                                    f"exceeds its whole: {p_name.name_en} {self.show_en(rule.part, part)} > "
-                                    f"{w_name.name_en} {self.show_en(rule.whole, whole)} ({name_en}: "
-                                    f"{self.show_en(code, other)})"))
+                                    f"{self.show(rule.whole, whole)} / a part exceeds its whole: {p_name.name_en} "
+                                    f"{self.show_en(rule.part, part)} > {w_name.name_en} "
+                                    f"{self.show_en(rule.whole, whole)}"))
         return out
 
     def monthly(self) -> list[Flag]:
         stocks = [i.code for i in self.catalog.indicators.values()
                   if i.kind == "raw" and i.period_type == "month" and i.time_aggregation == "stock"
                   and i.org_aggregation == "sum"]
-        out = []
-        for code, unit, period, disagg, now, before, _year_ago in self.rows("""
-                WITH m AS (
-                    SELECT indicator, org_unit, disagg, period, value,
-                           CAST(substr(period::VARCHAR, 1, 4) AS INT) * 12
-                             + CAST(substr(period::VARCHAR, 6, 2) AS INT) AS k
-                    FROM reported
+        months = """
+                    SELECT *, CAST(substr(period::VARCHAR, 1, 4) AS INT) * 12
+                              + CAST(substr(period::VARCHAR, 6, 2) AS INT) AS k
+                    FROM {rel}
                     WHERE length(period::VARCHAR) = 7 AND indicator::VARCHAR IN (SELECT unnest($stocks))
-                      AND NOT lower_bound AND NOT approx AND NOT demo)
-                SELECT c.indicator::VARCHAR, c.org_unit::VARCHAR, c.period::VARCHAR, c.disagg::VARCHAR,
-                       c.value, p.value, y.value
-                FROM m c JOIN m p ON p.indicator = c.indicator AND p.org_unit = c.org_unit AND p.disagg = c.disagg
-                                     AND p.k = c.k - 1
+                      AND NOT lower_bound AND NOT approx AND NOT demo"""
+        out = []
+        for vid, code, unit, period, now, before in self.rows(f"""
+                WITH c AS ({months.format(rel="candidates")}), m AS ({months.format(rel="reported")})
+                SELECT c.value_id, c.indicator::VARCHAR, c.org_unit::VARCHAR, c.period::VARCHAR, c.value, p.value
+                FROM c JOIN m p ON p.indicator = c.indicator AND p.org_unit = c.org_unit AND p.disagg = c.disagg
+                                   AND p.k = c.k - 1
                 LEFT JOIN m y ON y.indicator = c.indicator AND y.org_unit = c.org_unit AND y.disagg = c.disagg
                                  AND y.k = c.k - 13
                 WHERE abs(c.value - p.value) > $jump * p.value
@@ -189,17 +189,18 @@ class _Checker:
             shown, shown_en = self.show(code, before), self.show_en(code, before)
             if abs(now - before) > self.rules.monthly_jump * before:
                 change = f"{(now / before - 1) * 100:+.0f}%" if before else "∞"
-                out.append(Flag(code, str(unit), str(period), str(disagg), "jump",
+                out.append(Flag(vid, code, str(unit), str(period), "jump",  # type: ignore[arg-type]
                                 f"较上月（{shown}）变动{change}，超过{self.rules.monthly_jump:.0%} / changed {change} "
                                 f"from the month before ({shown_en}), beyond {self.rules.monthly_jump:.0%}"))
             elif before - now > 2 * self.half(code):
-                out.append(Flag(code, str(unit), str(period), str(disagg), "falls",
+                out.append(Flag(vid, code, str(unit), str(period), "falls",  # type: ignore[arg-type]
                                 f"较上月（{shown}）下降，而此前一年在增长 / fell from the month before ({shown_en}) "
                                 "against a rising year"))
         return out
 
 
 def check(con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules | None = None) -> list[Flag]:
-    """Every failing value among the reported values of the build on ``con`` (its ``reported`` view)."""
+    """Every failing value among the candidates of the build on ``con``, each judged against the preferred
+    values of the others (its ``candidates`` and ``reported`` views)."""
     c = _Checker(con, catalog, rules or get_rules())
     return c.regions_sum() + c.implied_wholes() + c.parts() + c.monthly()

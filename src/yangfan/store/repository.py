@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -199,10 +199,12 @@ class SourceInfo:
     value_id: int
 
 
-def sources_of_keys(session: Session, keys: set[tuple[str, str, str, str]],
-                    statuses: Sequence[str] = RELEASED) -> dict[tuple[str, str, str, str], list[SourceInfo]]:
-    """Every current value of each key in one of ``statuses``, with its source: the preferred one first, then
-    those that agree with it, then the alternatives."""
+def sources_of_keys(session: Session, keys: set[tuple[str, str, str, str]], statuses: Sequence[str] = RELEASED,
+                    used: Mapping[tuple[str, str, str, str], float] | None = None
+                    ) -> dict[tuple[str, str, str, str], list[SourceInfo]]:
+    """Every current value of each key in one of ``statuses``, with its source: those that give the value in
+    use first (``used``: what analytics took, which can be another source's when the preferred failed a check;
+    the preferred value otherwise), then the alternatives."""
     if not keys:
         return {}
     joined = select(DataValueRow, SourceRow).join(SourceRow, SourceRow.id == DataValueRow.source_id)
@@ -217,10 +219,10 @@ def sources_of_keys(session: Session, keys: set[tuple[str, str, str, str]],
             by_key.setdefault(key, []).append((r, src))
     out: dict[tuple[str, str, str, str], list[SourceInfo]] = {}
     for key, group in by_key.items():
-        chosen = next((r.value for r, _ in group if r.preferred), None)
+        chosen = (used or {}).get(key, next((r.value for r, _ in group if r.preferred), None))
         infos = [SourceInfo(src.url, src.title, src.kind, r.value, r.qualifier, r.status, r.preferred,
                             r.value == chosen, r.note, r.id) for r, src in group]
-        out[key] = sorted(infos, key=lambda i: (not i.preferred, not i.agrees, i.url or "", i.value_id))
+        out[key] = sorted(infos, key=lambda i: (not i.agrees, not i.preferred, i.url or "", i.value_id))
     return out
 
 

@@ -176,13 +176,14 @@ def _provenance(y: Yangfan, figures: list[Figure], lang: Lang, published_only: b
     ids = {c.value_id for cs in cells.values() for c in cs if c.value_id is not None}
     if not ids:
         return {}
-    keys = {(c.indicator, c.org_unit, c.period, "") for cs in cells.values() for c in cs if c.origin == "reported"}
+    used = {(c.indicator, c.org_unit, c.period, ""): c.value for cs in cells.values() for c in cs
+            if c.origin == "reported"}
     status_zh = {"published": "已发布", "approved": "已审核", "submitted": "待审核"}
     with session_scope(y.engine) as s:
         rows = s.execute(select(DataValueRow.id, DataValueRow.status, ImportBatchRow.imported_by)
                          .join(ImportBatchRow, ImportBatchRow.id == DataValueRow.batch_id, isouter=True)
                          .where(DataValueRow.id.in_(ids))).all()
-        sources = sources_of_keys(s, keys, ("published",) if published_only else RELEASED)
+        sources = sources_of_keys(s, set(used), ("published",) if published_only else RELEASED, used)
     who = {i: f"{status_zh.get(st, st) if lang == 'zh' else st} · {by or 'system'}" for i, st, by in rows}
     return {period: (sorted({who[c.value_id] for c in cs if c.value_id in who}),
                      list(dict.fromkeys(i.url for c in cs for i in sources.get((c.indicator, c.org_unit, c.period, ""),
