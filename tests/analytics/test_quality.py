@@ -131,7 +131,8 @@ def test_a_flagged_preferred_value_gives_way_to_another_sources_that_passes(tmp_
 
 def test_the_preferred_value_stands_when_no_other_passes_or_the_other_is_not_yet_published(tmp_path: Path) -> None:
     rows = [*_regional(17.77), ("users_mobile_phone", NATION, "2024-06", 17.90 * YI)]
-    both_fail = figure(build(tmp_path, rows, alternatives={len(rows) - 1: "published"}), "users_mobile_phone", "2024-06")
+    both = build(tmp_path, rows, alternatives={len(rows) - 1: "published"})
+    both_fail = figure(both, "users_mobile_phone", "2024-06")
     assert both_fail.value == 17.77 * YI and "17.68亿户" in both_fail.quality[0]
     rows[-1] = ("users_mobile_phone", NATION, "2024-06", 17.68 * YI)
     unpublished = build(tmp_path, rows, alternatives={len(rows) - 1: "approved"})

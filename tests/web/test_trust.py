@@ -76,7 +76,8 @@ def test_the_cockpit_says_which_numbers_are_yangfans_reading_and_which_dates_are
 
 def test_the_chart_marks_the_coverage_break_and_the_restated_base(client: TestClient) -> None:
     chart = _block(client.get("/indicators/users_5g_penetration").text, "chart-data")
-    assert [b["at"] for b in chart["breaks"]] == ["2024-01-01"] and "中国广电" in chart["breaks"][0]["label"]
+    assert [b["at"] for b in chart["breaks"]] == ["2024-01-01"] and chart["breaks"][0]["label"] == "口径调整"
+    assert "2024-01起：三家基础电信企业及中国广电" in client.get("/indicators/users_5g_penetration").text
     (restated,) = chart["restated"]
     assert restated["name"] == "2023-12" and restated["value"][1] == pytest.approx(8.22e8 / 1.40967e9 * 100, abs=0.05)
     assert _block(client.get("/indicators/bs_5g").text, "chart-data")["breaks"] == []  # stations were not restated

@@ -63,6 +63,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "quality": {"zh": "质量提示", "en": "Quality note"},
     "lineage": {"zh": "溯源", "en": "Lineage"},
     "restated": {"zh": "按新口径重述", "en": "restated on the new coverage"},
+    "coverage_change": {"zh": "口径调整", "en": "coverage change"},
+    "coverage": {"zh": "统计口径", "en": "Coverage"},
     "lineage_intro": {"zh": "该数值由以下输入计算；汇总值展开到其组成部分，每个报送值列出给出该数值的全部来源，"
                             "以及给出其他数值的来源（未采用）。",
                       "en": "This figure is computed from the inputs below; sums open into their parts, and every "

@@ -77,8 +77,8 @@ class IndicatorView:
     rows: list[Row]
     targets: list[TargetLine]
     has_demo: bool
-    #: Where the coverage (口径) of the figures changes: (period, label); the chart marks each.
-    breaks: list[tuple[str, str]] = field(default_factory=list)
+    #: Where the coverage (口径) of the figures changes: (period, short label for the chart, what it covers after).
+    breaks: list[tuple[str, str, str]] = field(default_factory=list)
     #: The figures just before a break restated on the coverage after it, as (period, value in the page's unit).
     restated: list[tuple[str, float | None]] = field(default_factory=list)
 
@@ -94,7 +94,7 @@ class IndicatorView:
         ends = [x["at"] for x in targets if x["at"]] + [parse_period(r.period).start.isoformat() for r in self.rows]
         return {"freq": self.freq, "name": self.name, "unit": self.unit, "decimals": self.decimals,
                 "real": line(False), "demo": line(True), "end": max(ends, default=None), "targets": targets,
-                "breaks": [{"at": parse_period(p).start.isoformat(), "label": label} for p, label in self.breaks],
+                "breaks": [{"at": parse_period(p).start.isoformat(), "label": label} for p, label, _ in self.breaks],
                 "restated": [{"name": p, "value": [parse_period(p).start.isoformat(), v]} for p, v in self.restated]}
 
 
@@ -132,7 +132,7 @@ def _periods(y: Yangfan, ind: Indicator, org_unit: str, freq: Freq) -> list[Peri
 
 
 def _breaks(y: Yangfan, ind: Indicator, figures: list[Figure], freq: Freq, lang: Lang, s: Scale,
-            published_only: bool) -> tuple[list[tuple[str, str]], list[tuple[str, float | None]]]:
+            published_only: bool) -> tuple[list[tuple[str, str, str]], list[tuple[str, float | None]]]:
     """Coverage changes inside the series, each with the figure before it restated on the new coverage."""
     if not figures:
         return [], []
@@ -144,8 +144,8 @@ def _breaks(y: Yangfan, ind: Indicator, figures: list[Figure], freq: Freq, lang:
         if not before or len(before) == len(figures):
             continue
         name = y.catalog.scopes[era.code]
-        label = f"口径调整：{name.zh}" if lang == "zh" else f"coverage changes: {name.en}"
-        breaks.append((_in_freq(era.start, freq).code, label))
+        breaks.append((_in_freq(era.start, freq).code, TEXTS["coverage_change"][lang],
+                       name.zh if lang == "zh" else name.en))
         again = on_coverage(y.analytics, before[-1], era.code, published_only)
         if again is not None and again.value is not None:
             restated.append((before[-1].period.code, s.number(again.value)))
