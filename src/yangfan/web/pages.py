@@ -21,7 +21,7 @@ from yangfan.web.auth import PUBLIC, AdminDep, Principal, PrincipalDep, UserDep
 from yangfan.web.cockpit import cockpit_rows
 from yangfan.web.deps import YangfanDep
 from yangfan.web.downloads import download
-from yangfan.web.i18n import Lang, texts, unit_name
+from yangfan.web.i18n import Lang, base_unit, scale, texts, unit_name
 from yangfan.web.indicator import indicator_view, lineage_view, table
 from yangfan.web.mapview import map_view
 from yangfan.web.region import region_view
@@ -94,7 +94,9 @@ def indicators(request: Request, y: YangfanDep, principal: PrincipalDep, lang: L
     language_ = language(lang)
     with_data = y.analytics.indicators_with_data()
     return render(request, "indicators.html", principal, language_,
-                  indicators=list(y.catalog.indicators.values()), with_data=with_data)
+                  indicators=list(y.catalog.indicators.values()), with_data=with_data,
+                  units={c: scale(i, language_).unit or base_unit(i, language_)
+                         for c, i in y.catalog.indicators.items()})
 
 
 @router.get("/indicators/{code}", response_class=HTMLResponse)
