@@ -220,3 +220,9 @@ def test_a_year_to_date_denominator_is_converted_like_a_numerator(tmp_path: Path
     rows = [("phone_shipments_5g_ytd", NATION, "2024-03", 60), ("phone_shipments_5g_ytd", NATION, "2024-04", 84),
             ("phone_shipments_total_ytd", NATION, "2024-03", 80), ("phone_shipments_total_ytd", NATION, "2024-04", 110)]
     assert one(analytics(tmp_path, rows), "phone_shipments_5g_share_ytd", NATION, "2024-04") == pytest.approx(80.0)
+
+
+def test_a_derived_series_has_the_periods_where_all_its_inputs_are(tmp_path: Path) -> None:
+    rows = [("users_5g_mobile_phone", NATION, "2025-12", 1), ("users_mobile_phone", NATION, "2025-12", 2),
+            ("users_5g_mobile_phone", NATION, "2026-02", 1)]  # no total for 2026-02: no share either
+    assert analytics(tmp_path, rows).series("users_5g_share", NATION) == [Period(2025, "month", 12)]

@@ -290,15 +290,17 @@ class Analytics:
         return self.series_any(indicator, [org_unit], disagg)
 
     def series_any(self, indicator: str, org_units: Iterable[str], disagg: str = "") -> list[Period]:
-        """Periods at which the indicator has values at any of these org units."""
+        """Periods at which the indicator has values at any of these org units (for a derived one, where
+        every sub-annual input has one: 5G users alone do not make a 5G share of users)."""
         ind = self.catalog.indicator(indicator)
         inputs = [c for c in ind.inputs if self.catalog.indicators[c].period_type != "year" or ind.kind == "raw"]
         rows = self._cursor().execute(
-            """SELECT DISTINCT period FROM cube
+            """SELECT period FROM cube
                WHERE indicator IN (SELECT TRY_CAST(x AS indicator_t) FROM unnest(?) AS t(x))
                  AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest(?) AS t(x))
-                 AND disagg = TRY_CAST(? AS disagg_t) ORDER BY period""",
-            [inputs, list(org_units), disagg]).fetchall()
+                 AND disagg = TRY_CAST(? AS disagg_t)
+               GROUP BY period HAVING count(DISTINCT indicator) = ? ORDER BY period""",
+            [inputs, list(org_units), disagg, len(inputs)]).fetchall()
         return [parse_period(r[0]) for r in rows]
 
     def reported(self, indicator: str, org_units: Iterable[str]) -> dict[tuple[str, str], Cell]:
