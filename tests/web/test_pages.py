@@ -132,8 +132,8 @@ def test_demo_figures_are_a_line_of_their_own(client: TestClient) -> None:
 
 
 def test_english_pages_write_counts_in_millions_never_in_10k(client: TestClient) -> None:
-    pages = ["/", "/indicators", "/indicators/bs_5g", "/indicators/users_mobile_phone?org_unit=440000", "/map?indicator=bs_5g",
-             "/map?indicator=users_5g_mobile_phone&parent=440000", "/regions/440000"]
+    pages = ["/", "/indicators", "/indicators/bs_5g", "/indicators/users_mobile_phone?org_unit=440000",
+             "/map?indicator=bs_5g", "/map?indicator=users_5g_mobile_phone&parent=440000", "/regions/440000"]
     for path in pages:
         html = client.get(path, params={"lang": "en"}).text
         assert not re.search(r"\d 10k|× 10k|\d 100 million|万|亿", html.split('id="chart-data"')[0]
