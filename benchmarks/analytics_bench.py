@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -81,10 +82,20 @@ def phase_load(work: Path, n_counties: int, n_months: int) -> dict[str, float]:
            "scope, source_id, status, version, is_current, priority, preferred, note) "
            "VALUES (?, ?, ?, ?, ?, 'exact', '', 1, 'published', 1, 1, 0, 1, '')")
     rows = 0
+
+    def series(ind: str) -> Iterator[tuple[str, str, str, str, float]]:
+        # Each county's series grows by 0–3 % a month from its own start, as real stocks do: the rebuild's
+        # consistency checks then flag what real data would (nothing), not every value of white noise.
+        for c in counties:
+            for op in OPERATORS:
+                value, growth = float(rng.randrange(1_000, 5_000)), rng.uniform(0.0, 0.03)
+                for m in months:
+                    yield ind, c, m, f"operator={op}", float(round(value))
+                    value *= 1 + growth
+
     with con:
         for ind in monthly:
-            con.executemany(sql, ((ind, c, m, f"operator={op}", float(rng.randrange(5_000)))
-                                  for c in counties for m in months for op in OPERATORS))
+            con.executemany(sql, series(ind))
             rows += len(counties) * len(months) * len(OPERATORS)
         con.executemany(sql, (("population", c, y, "", float(rng.randrange(50_000, 2_000_000)))
                               for c in counties for y in years))

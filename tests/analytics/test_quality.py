@@ -137,3 +137,14 @@ def test_the_preferred_value_stands_when_no_other_passes_or_the_other_is_not_yet
     rows[-1] = ("users_mobile_phone", NATION, "2024-06", 17.68 * YI)
     unpublished = build(tmp_path, rows, alternatives={len(rows) - 1: "approved"})
     assert figure(unpublished, "users_mobile_phone", "2024-06").value == 17.77 * YI  # the public's figure stays
+
+
+def test_a_sum_of_many_doubtful_parts_carries_one_note_not_all_of_theirs(tmp_path: Path) -> None:
+    guangdong = [u for u in TREE.children["440000"] if TREE.get(u).is_place]
+    rows = [("bs_5g", c, p, v) for c in guangdong for p, v in (("2025-01", 1_000), ("2025-02", 9_000))]
+    a = build(tmp_path, rows)
+    assert all(figure(a, "bs_5g", "2025-02", c).quality for c in guangdong)  # every city jumped
+    (note,) = figure(a, "bs_5g", "2025-02", "440000").quality
+    assert "见溯源" in note
+    few = build(tmp_path, [*rows[:2], *[("bs_5g", c, p, 1_000) for c in guangdong[1:] for p in ("2025-01", "2025-02")]])
+    assert figure(few, "bs_5g", "2025-02", "440000").quality == figure(few, "bs_5g", "2025-02", guangdong[0]).quality

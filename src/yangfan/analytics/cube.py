@@ -52,6 +52,11 @@ def _members_table(tree: OrgUnitTree) -> pa.Table:
 
 
 _KEY = "indicator, org_unit, period, disagg"
+# A sum carries its parts' quality notes; past a few, one note that sends the reader to the lineage (a province
+# whose every county jumped must not carry thousands of notes up to the nation).
+_MAX_NOTES = 3
+_CARRY = ("CASE WHEN len(list_distinct(flatten(list({q})))) <= {n} THEN list_distinct(flatten(list({q}))) "
+          "ELSE ['其组成部分中有多条质量提示，见溯源 / several of its parts carry quality notes: see the lineage'] END")
 _DEMOTED = ("首选来源的数值未通过一致性检查，改用本来源的数值 / the preferred source's value failed a consistency "
             "check: this source's value is used instead")
 _ROLLUP = """
@@ -61,7 +66,7 @@ SELECT s.* FROM (
            bool_or(c.lower_bound) AS lower_bound, bool_or(c.approx) AS approx,
            'sum' AS origin, count(*) < any_value(x.n) OR bool_or(c.incomplete) AS incomplete,
            bool_and(c.published) AS published, bool_or(c.demo) AS demo, min(c.scope) AS scope,
-           NULL::BIGINT AS value_id, NULL::BIGINT AS source_id, list_distinct(flatten(list(c.quality))) AS quality
+           NULL::BIGINT AS value_id, NULL::BIGINT AS source_id, {carry} AS quality
     FROM work c JOIN {link} JOIN summable USING (indicator) JOIN {expected} x ON x.code = {parent}
     WHERE {where}
     GROUP BY c.indicator, {parent}, c.period, c.disagg
@@ -100,10 +105,10 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
     _key_types(con, facts, catalog, tree)
     _reference_tables(con, catalog, tree)
     say("reported values")
-    # Reported values are read straight from the Arrow table; only what is computed is stored on the way.
-    # Candidates are every released value of a key; `reported` is the store's preferred one of each.
+    # Candidates are every released value of a key, cast to the key types once (the checks read them several
+    # times); `reported` is the store's preferred one of each.
     con.execute("""
-        CREATE TEMP VIEW candidates AS
+        CREATE TEMP TABLE candidates AS
         SELECT indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit, period::period_t AS period,
                disagg::disagg_t AS disagg, value, qualifier = 'lower_bound' AS lower_bound,
                qualifier = 'approx' AS approx, 'reported' AS origin, FALSE AS incomplete,
@@ -113,22 +118,25 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
         FROM facts_arrow""")
     con.execute("CREATE TEMP VIEW reported AS SELECT * EXCLUDE (preferred) FROM candidates WHERE preferred")
     say("consistency checks")
-    flags = check(con, catalog)
-    con.register("flags_arrow", pa.table({
-        "value_id": pa.array([f.value_id for f in flags], pa.int64()),
-        "note": pa.array([f"{f.indicator} {f.org_unit} {f.period}：{f.note}" for f in flags], pa.string())}))
+    check(con, catalog)
     # Each value with the notes of the checks it failed (质量提示), carried on into sums and ratios. The preferred
     # value of a key stands unless it failed a check and another source's value of the same status passed them
     # all: then that one is used, and says why.
+    con.execute("""
+        CREATE TEMP TABLE noted AS
+        SELECT c.*, coalesce(q.notes, []::VARCHAR[]) AS quality
+        FROM candidates c LEFT JOIN (SELECT value_id, list_distinct(list(note)) AS notes FROM flags GROUP BY value_id)
+             q USING (value_id)""")
+    # Only keys that some other source also gives need an election (few): the rest pass as they are.
+    con.execute(f"CREATE TEMP TABLE contested AS SELECT DISTINCT {_KEY} FROM candidates WHERE NOT preferred")
     con.execute(f"""
         CREATE TEMP TABLE checked AS
+        SELECT * EXCLUDE (preferred) FROM noted ANTI JOIN contested USING ({_KEY})
+        UNION ALL
         SELECT * EXCLUDE (preferred, pref_published) REPLACE (
                    CASE WHEN preferred THEN quality ELSE list_append(quality, $demoted) END AS quality)
-        FROM (SELECT c.*, coalesce(q.notes, []::VARCHAR[]) AS quality,
-                     bool_or(c.preferred AND c.published) OVER (PARTITION BY {_KEY}) AS pref_published
-              FROM candidates c LEFT JOIN (
-                  SELECT value_id, list_distinct(list(note)) AS notes FROM flags_arrow GROUP BY value_id
-              ) q USING (value_id))
+        FROM (SELECT n.*, bool_or(n.preferred AND n.published) OVER (PARTITION BY {_KEY}) AS pref_published
+              FROM noted n SEMI JOIN contested USING ({_KEY}))
         WHERE preferred OR published OR NOT pref_published
         QUALIFY row_number() OVER (PARTITION BY {_KEY}
                                    ORDER BY len(quality) > 0, NOT preferred, lower_bound, approx, value_id DESC) = 1""",
@@ -138,14 +146,14 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
     say("totals from parts")
     # A total that was not reported is the sum of its parts along one dimension (the first by name). A figure
     # restated on a later coverage (disaggregation scope=…) is not a part of anything.
-    con.execute("""
+    con.execute(f"""
         INSERT INTO derived
         SELECT t.* FROM (
             SELECT indicator, org_unit, period, ''::disagg_t AS disagg, v, lb, ax, 'parts', FALSE, pub, dm, sc,
                    NULL::BIGINT, NULL::BIGINT, qu
             FROM (SELECT indicator, org_unit, period, split_part(disagg, '=', 1) AS dim, sum(value) AS v,
                          bool_or(lower_bound) AS lb, bool_or(approx) AS ax, bool_and(published) AS pub,
-                         bool_or(demo) AS dm, min(scope) AS sc, list_distinct(flatten(list(quality))) AS qu
+                         bool_or(demo) AS dm, min(scope) AS sc, {_CARRY.format(q="quality", n=_MAX_NOTES)} AS qu
                   FROM work WHERE disagg <> '' AND NOT starts_with(disagg::VARCHAR, 'scope=')
                   GROUP BY indicator, org_unit, period, dim)
             QUALIFY row_number() OVER (PARTITION BY indicator, org_unit, period ORDER BY dim) = 1
@@ -154,13 +162,14 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
     # What units with parts reported themselves: their own figure wins over any sum.
     con.execute(f"""CREATE TEMP TABLE own AS SELECT DISTINCT {_KEY} FROM work
                     WHERE org_unit IN (SELECT code FROM n_children UNION ALL SELECT code FROM n_members)""")
+    carry = _CARRY.format(q="c.quality", n=_MAX_NOTES)
     for level in (3, 2, 1):
         say(f"sums to level {level - 1}")
         con.execute(_ROLLUP.format(parent="u.parent", link="units u ON u.code = c.org_unit",
-                                   expected="n_children", where=f"u.level = {level}", key=_KEY))
+                                   expected="n_children", where=f"u.level = {level}", key=_KEY, carry=carry))
     say("sums to groups")
     con.execute(_ROLLUP.format(parent="m.grp", link="members m ON m.member = c.org_unit",
-                               expected="n_members", where="TRUE", key=_KEY))
+                               expected="n_members", where="TRUE", key=_KEY, carry=carry))
     say("writing the cube")
     # Sorted by indicator and period so that a query reads only the row groups it needs.
     con.execute("CREATE TABLE cube AS SELECT * FROM work ORDER BY indicator, period")

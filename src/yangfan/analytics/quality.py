@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import yaml
 from pydantic import BaseModel, ConfigDict
 
@@ -163,44 +164,63 @@ class _Checker:
                                     f"{self.show_en(rule.whole, whole)}"))
         return out
 
-    def monthly(self) -> list[Flag]:
-        stocks = [i.code for i in self.catalog.indicators.values()
+    def monthly(self) -> None:
+        """Jumps and falls of monthly stocks, written straight into ``flags`` in SQL: a flood of reports that
+        all jump (or a benchmark's random numbers) must not become a million Python objects."""
+        stocks = [i for i in self.catalog.indicators.values()
                   if i.kind == "raw" and i.period_type == "month" and i.time_aggregation == "stock"
                   and i.org_aggregation == "sum"]
+        # How each stock is written, as show() and show_en() write it.
+        self.con.register("stock_formats", pa.table({
+            "code": [i.code for i in stocks], "divisor": [i.display_divisor for i in stocks],
+            "decimals": [i.decimals for i in stocks], "unit_zh": [i.display_unit for i in stocks],
+            "precision": [round(math.log10(i.display_divisor)) - i.decimals for i in stocks]}))
         months = """
                     SELECT *, CAST(substr(period::VARCHAR, 1, 4) AS INT) * 12
                               + CAST(substr(period::VARCHAR, 6, 2) AS INT) AS k
                     FROM {rel}
-                    WHERE length(period::VARCHAR) = 7 AND indicator::VARCHAR IN (SELECT unnest($stocks))
+                    WHERE length(period::VARCHAR) = 7 AND indicator::VARCHAR IN (SELECT code FROM stock_formats)
                       AND NOT lower_bound AND NOT approx AND NOT demo"""
-        out = []
-        for vid, code, unit, period, now, before in self.rows(f"""
-                WITH c AS ({months.format(rel="candidates")}), m AS ({months.format(rel="reported")})
-                SELECT c.value_id, c.indicator::VARCHAR, c.org_unit::VARCHAR, c.period::VARCHAR, c.value, p.value
+        self.con.execute(f"""
+            INSERT INTO flags
+            WITH c AS ({months.format(rel="candidates")}), m AS ({months.format(rel="reported")}),
+            hit AS (
+                SELECT c.value_id, c.indicator::VARCHAR AS code, c.org_unit::VARCHAR AS unit,
+                       c.period::VARCHAR AS period, c.value AS now, p.value AS before, f.*,
+                       format('{{:,.{{}}f}}{{}}', p.value / f.divisor, f.decimals, f.unit_zh) AS zh,
+                       CASE WHEN f.divisor = 1 THEN format('{{:,.{{}}f}}', p.value, f.decimals)
+                            WHEN abs(p.value) >= 1e9 THEN format('{{:,.{{}}f}} billion', p.value / 1e9,
+                                                                 greatest(9 - f.precision, 0))
+                            WHEN abs(p.value) >= 1e6 THEN format('{{:,.{{}}f}} million', p.value / 1e6,
+                                                                 greatest(6 - f.precision, 0))
+                            ELSE format('{{:,.0f}}', p.value) END AS en
                 FROM c JOIN m p ON p.indicator = c.indicator AND p.org_unit = c.org_unit AND p.disagg = c.disagg
                                    AND p.k = c.k - 1
                 LEFT JOIN m y ON y.indicator = c.indicator AND y.org_unit = c.org_unit AND y.disagg = c.disagg
-                                 AND y.k = c.k - 13
+                              AND y.k = c.k - 13
+                JOIN stock_formats f ON f.code = c.indicator::VARCHAR
                 WHERE abs(c.value - p.value) > $jump * p.value
-                   OR (c.value < p.value AND y.value < p.value)""",
-                {"stocks": stocks, "jump": self.rules.monthly_jump}):  # type: ignore[arg-type]
-            assert isinstance(now, float) and isinstance(before, float)
-            code = str(code)
-            shown, shown_en = self.show(code, before), self.show_en(code, before)
-            if abs(now - before) > self.rules.monthly_jump * before:
-                change = f"{(now / before - 1) * 100:+.0f}%" if before else "∞"
-                out.append(Flag(vid, code, str(unit), str(period), "jump",  # type: ignore[arg-type]
-                                f"较上月（{shown}）变动{change}，超过{self.rules.monthly_jump:.0%} / changed {change} "
-                                f"from the month before ({shown_en}), beyond {self.rules.monthly_jump:.0%}"))
-            elif before - now > 2 * self.half(code):
-                out.append(Flag(vid, code, str(unit), str(period), "falls",  # type: ignore[arg-type]
-                                f"较上月（{shown}）下降，而此前一年在增长 / fell from the month before ({shown_en}) "
-                                "against a rising year"))
-        return out
+                   OR (c.value < p.value AND y.value < p.value AND p.value - c.value > f.divisor / 10 ^ f.decimals))
+            SELECT value_id, concat(code, ' ', unit, ' ', period, '：', CASE
+                WHEN abs(now - before) > $jump * before THEN
+                    format('较上月（{{}}）变动{{}}，超过{{}} / changed {{}} from the month before ({{}}), beyond {{}}',
+                           zh, change, limit_, change, en, limit_)
+                ELSE format('较上月（{{}}）下降，而此前一年在增长 / fell from the month before ({{}}) '
+                            'against a rising year', zh, en) END)
+            FROM (SELECT *, CASE WHEN before = 0 THEN '∞' ELSE format('{{:+.0f}}%', (now / before - 1) * 100) END
+                            AS change, format('{{:.0f}}%', $jump * 100) AS limit_ FROM hit)""",
+            {"jump": self.rules.monthly_jump})
 
 
-def check(con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules | None = None) -> list[Flag]:
-    """Every failing value among the candidates of the build on ``con``, each judged against the preferred
-    values of the others (its ``candidates`` and ``reported`` views)."""
+def check(con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules | None = None) -> int:
+    """Check every candidate value of the build on ``con`` against the preferred values of the others (its
+    ``candidates`` and ``reported`` views); the failing ones go into the temp table ``flags`` (value id, note).
+    Returns how many notes were written."""
     c = _Checker(con, catalog, rules or get_rules())
-    return c.regions_sum() + c.implied_wholes() + c.parts() + c.monthly()
+    con.execute("CREATE OR REPLACE TEMP TABLE flags (value_id BIGINT, note VARCHAR)")
+    few = c.regions_sum() + c.implied_wholes() + c.parts()
+    if few:
+        con.executemany("INSERT INTO flags VALUES (?, ?)",
+                        [(f.value_id, f"{f.indicator} {f.org_unit} {f.period}：{f.note}") for f in few])
+    c.monthly()
+    return int(con.execute("SELECT count(*) FROM flags").fetchone()[0])  # type: ignore[index]
