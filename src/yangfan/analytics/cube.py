@@ -122,15 +122,16 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
     # Each value with the notes of the checks it failed (质量提示), carried on into sums and ratios. The preferred
     # value of a key stands unless it failed a check and another source's value of the same status passed them
     # all: then that one is used, and says why.
+    # Views, not copies: the few notes and contested keys are joined in wherever the values are read.
+    con.execute("CREATE TEMP TABLE notes AS SELECT value_id, list_distinct(list(note)) AS notes FROM flags "
+                "GROUP BY value_id")
     con.execute("""
-        CREATE TEMP TABLE noted AS
-        SELECT c.*, coalesce(q.notes, []::VARCHAR[]) AS quality
-        FROM candidates c LEFT JOIN (SELECT value_id, list_distinct(list(note)) AS notes FROM flags GROUP BY value_id)
-             q USING (value_id)""")
+        CREATE TEMP VIEW noted AS
+        SELECT c.*, coalesce(q.notes, []::VARCHAR[]) AS quality FROM candidates c LEFT JOIN notes q USING (value_id)""")
     # Only keys that some other source also gives need an election (few): the rest pass as they are.
     con.execute(f"CREATE TEMP TABLE contested AS SELECT DISTINCT {_KEY} FROM candidates WHERE NOT preferred")
     con.execute(f"""
-        CREATE TEMP TABLE checked AS
+        CREATE TEMP VIEW checked AS
         SELECT * EXCLUDE (preferred) FROM noted ANTI JOIN contested USING ({_KEY})
         UNION ALL
         SELECT * EXCLUDE (preferred, pref_published) REPLACE (
@@ -139,8 +140,8 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
               FROM noted n SEMI JOIN contested USING ({_KEY}))
         WHERE preferred OR published OR NOT pref_published
         QUALIFY row_number() OVER (PARTITION BY {_KEY}
-                                   ORDER BY len(quality) > 0, NOT preferred, lower_bound, approx, value_id DESC) = 1""",
-                {"demoted": _DEMOTED})
+                                   ORDER BY len(quality) > 0, NOT preferred, lower_bound, approx, value_id DESC) = 1"""
+                .replace("$demoted", "'" + _DEMOTED.replace("'", "''") + "'"))  # a view takes no parameters
     con.execute("CREATE TEMP TABLE derived AS SELECT * FROM checked LIMIT 0")
     con.execute("CREATE TEMP VIEW work AS SELECT * FROM checked UNION ALL SELECT * FROM derived")
     say("totals from parts")

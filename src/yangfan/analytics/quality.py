@@ -175,40 +175,50 @@ class _Checker:
             "code": [i.code for i in stocks], "divisor": [i.display_divisor for i in stocks],
             "decimals": [i.decimals for i in stocks], "unit_zh": [i.display_unit for i in stocks],
             "precision": [round(math.log10(i.display_divisor)) - i.decimals for i in stocks]}))
-        months = """
-                    SELECT *, CAST(substr(period::VARCHAR, 1, 4) AS INT) * 12
-                              + CAST(substr(period::VARCHAR, 6, 2) AS INT) AS k
-                    FROM {rel}
-                    WHERE length(period::VARCHAR) = 7 AND indicator::VARCHAR IN (SELECT code FROM stock_formats)
-                      AND NOT lower_bound AND NOT approx AND NOT demo"""
-        self.con.execute(f"""
+        # Each reported month with the month before and the month a year before that (window functions over
+        # one sorted pass, not self-joins over every value); another source's value is judged against the same
+        # neighbours as the preferred one of its key.
+        self.con.execute("""
             INSERT INTO flags
-            WITH c AS ({months.format(rel="candidates")}), m AS ({months.format(rel="reported")}),
+            WITH m AS (
+                SELECT *, lag(value) OVER w AS before, lag(k) OVER w AS before_k,
+                       first_value(value) OVER (w RANGE BETWEEN 13 PRECEDING AND 13 PRECEDING) AS year_ago
+                FROM (SELECT indicator, org_unit, disagg, period, value, value_id,
+                             CAST(substr(period::VARCHAR, 1, 4) AS INT) * 12
+                               + CAST(substr(period::VARCHAR, 6, 2) AS INT) AS k
+                      FROM reported
+                      WHERE length(period::VARCHAR) = 7 AND indicator::VARCHAR IN (SELECT code FROM stock_formats)
+                        AND NOT lower_bound AND NOT approx AND NOT demo)
+                WINDOW w AS (PARTITION BY indicator, org_unit, disagg ORDER BY k)),
+            judged AS (
+                SELECT value_id, indicator, org_unit, period, value AS now, before, before_k, year_ago, k FROM m
+                UNION ALL
+                SELECT a.value_id, m.indicator, m.org_unit, m.period, a.value, m.before, m.before_k, m.year_ago, m.k
+                FROM candidates a JOIN m USING (indicator, org_unit, period, disagg)
+                WHERE NOT a.preferred AND NOT a.lower_bound AND NOT a.approx),
             hit AS (
-                SELECT c.value_id, c.indicator::VARCHAR AS code, c.org_unit::VARCHAR AS unit,
-                       c.period::VARCHAR AS period, c.value AS now, p.value AS before, f.*,
-                       format('{{:,.{{}}f}}{{}}', p.value / f.divisor, f.decimals, f.unit_zh) AS zh,
-                       CASE WHEN f.divisor = 1 THEN format('{{:,.{{}}f}}', p.value, f.decimals)
-                            WHEN abs(p.value) >= 1e9 THEN format('{{:,.{{}}f}} billion', p.value / 1e9,
-                                                                 greatest(9 - f.precision, 0))
-                            WHEN abs(p.value) >= 1e6 THEN format('{{:,.{{}}f}} million', p.value / 1e6,
-                                                                 greatest(6 - f.precision, 0))
-                            ELSE format('{{:,.0f}}', p.value) END AS en
-                FROM c JOIN m p ON p.indicator = c.indicator AND p.org_unit = c.org_unit AND p.disagg = c.disagg
-                                   AND p.k = c.k - 1
-                LEFT JOIN m y ON y.indicator = c.indicator AND y.org_unit = c.org_unit AND y.disagg = c.disagg
-                              AND y.k = c.k - 13
-                JOIN stock_formats f ON f.code = c.indicator::VARCHAR
-                WHERE abs(c.value - p.value) > $jump * p.value
-                   OR (c.value < p.value AND y.value < p.value AND p.value - c.value > f.divisor / 10 ^ f.decimals))
+                SELECT j.value_id, j.indicator::VARCHAR AS code, j.org_unit::VARCHAR AS unit,
+                       j.period::VARCHAR AS period, j.now, j.before, f.*,
+                       format('{:,.{}f}{}', j.before / f.divisor, f.decimals, f.unit_zh) AS zh,
+                       CASE WHEN f.divisor = 1 THEN format('{:,.{}f}', j.before, f.decimals)
+                            WHEN abs(j.before) >= 1e9 THEN format('{:,.{}f} billion', j.before / 1e9,
+                                                                  greatest(9 - f.precision, 0))
+                            WHEN abs(j.before) >= 1e6 THEN format('{:,.{}f} million', j.before / 1e6,
+                                                                  greatest(6 - f.precision, 0))
+                            ELSE format('{:,.0f}', j.before) END AS en
+                FROM judged j JOIN stock_formats f ON f.code = j.indicator::VARCHAR
+                WHERE j.before_k = j.k - 1
+                  AND (abs(j.now - j.before) > $jump * j.before
+                       OR (j.now < j.before AND j.year_ago < j.before
+                           AND j.before - j.now > f.divisor / 10 ^ f.decimals)))
             SELECT value_id, concat(code, ' ', unit, ' ', period, '：', CASE
                 WHEN abs(now - before) > $jump * before THEN
-                    format('较上月（{{}}）变动{{}}，超过{{}} / changed {{}} from the month before ({{}}), beyond {{}}',
+                    format('较上月（{}）变动{}，超过{} / changed {} from the month before ({}), beyond {}',
                            zh, change, limit_, change, en, limit_)
-                ELSE format('较上月（{{}}）下降，而此前一年在增长 / fell from the month before ({{}}) '
+                ELSE format('较上月（{}）下降，而此前一年在增长 / fell from the month before ({}) '
                             'against a rising year', zh, en) END)
-            FROM (SELECT *, CASE WHEN before = 0 THEN '∞' ELSE format('{{:+.0f}}%', (now / before - 1) * 100) END
-                            AS change, format('{{:.0f}}%', $jump * 100) AS limit_ FROM hit)""",
+            FROM (SELECT *, CASE WHEN before = 0 THEN '∞' ELSE format('{:+.0f}%', (now / before - 1) * 100) END
+                            AS change, format('{:.0f}%', $jump * 100) AS limit_ FROM hit)""",
             {"jump": self.rules.monthly_jump})
 
 
