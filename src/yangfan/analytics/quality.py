@@ -142,39 +142,47 @@ class _Checker:
                                 f"{self.catalog.indicators[rule.part].name_en} and its share ({en})"))
         return out
 
-    def parts(self) -> list[Flag]:
-        out = []
+    def formats(self) -> None:
+        """How each raw indicator is written (as ``show`` and ``show_en`` write it), for the checks in SQL."""
+        raw = [i for i in self.catalog.indicators.values() if i.kind == "raw"]
+        self.con.register("formats_arrow", pa.table({
+            "code": [i.code for i in raw], "divisor": [i.display_divisor for i in raw],
+            "decimals": [i.decimals for i in raw], "unit_zh": [i.display_unit for i in raw],
+            "unit_en": [i.unit_en for i in raw], "name_zh": [i.name_zh for i in raw],
+            "name_en": [i.name_en for i in raw],
+            "precision": [round(math.log10(i.display_divisor)) - i.decimals for i in raw]}))
+        self.con.execute("CREATE OR REPLACE TEMP TABLE formats AS SELECT * FROM formats_arrow")
+        self.con.execute("""CREATE OR REPLACE TEMP MACRO show_zh(v, f) AS
+                            format('{:,.{}f}{}', v / f.divisor, f.decimals, f.unit_zh)""")
+        self.con.execute("""CREATE OR REPLACE TEMP MACRO show_en(v, f) AS CASE
+                              WHEN f.divisor = 1 THEN trim(format('{:,.{}f} {}', v, f.decimals, f.unit_en))
+                              WHEN abs(v) >= 1e9 THEN format('{:,.{}f} billion', v / 1e9, greatest(9 - f.precision, 0))
+                              WHEN abs(v) >= 1e6 THEN format('{:,.{}f} million', v / 1e6, greatest(6 - f.precision, 0))
+                              ELSE format('{:,.0f}', v) END""")
+
+    def parts(self) -> None:
+        """Parts above their wholes, written straight into ``flags``: each side judged against the other's
+        preferred value (a candidate part against the whole, a candidate whole against the part)."""
         for rule in self.rules.parts:
             tolerance = self.half(rule.part) + self.half(rule.whole)
-            p_name, w_name = (self.catalog.indicators[c] for c in (rule.part, rule.whole))
-            # Each side judged against the other's preferred value: a candidate part against the whole, and a
-            # candidate whole against the part.
             for judged, a_rel, b_rel in (("a", "candidates", "reported"), ("b", "reported", "candidates")):
-                for vid, unit, period, part, whole in self.rows(f"""
-                        SELECT {judged}.value_id, a.org_unit::VARCHAR, a.period::VARCHAR, a.value, b.value
-                        FROM {a_rel} a JOIN {b_rel} b USING (org_unit, period, disagg)
-                        WHERE a.indicator = $part AND b.indicator = $whole AND a.value > b.value + $tolerance""",
-                        {"part": rule.part, "whole": rule.whole, "tolerance": tolerance}):  # type: ignore[arg-type]
-                    assert isinstance(part, float) and isinstance(whole, float)
-                    code = rule.part if judged == "a" else rule.whole
-                    out.append(Flag(vid, code, str(unit), str(period), "part_whole",  # type: ignore[arg-type]
-                                    f"部分大于整体：{p_name.name_zh} {self.show(rule.part, part)} ＞ {w_name.name_zh} "
-                                    f"{self.show(rule.whole, whole)} / a part exceeds its whole: {p_name.name_en} "
-                                    f"{self.show_en(rule.part, part)} > {w_name.name_en} "
-                                    f"{self.show_en(rule.whole, whole)}"))
-        return out
+                self.con.execute(f"""
+                    INSERT INTO flags
+                    SELECT {judged}.value_id, concat({judged}.indicator::VARCHAR, ' ', a.org_unit::VARCHAR, ' ',
+                           a.period::VARCHAR, '：', format('部分大于整体：{{}} {{}} ＞ {{}} {{}} / a part exceeds its '
+                           'whole: {{}} {{}} > {{}} {{}}', fa.name_zh, show_zh(a.value, fa), fb.name_zh,
+                           show_zh(b.value, fb), fa.name_en, show_en(a.value, fa), fb.name_en, show_en(b.value, fb)))
+                    FROM {a_rel} a JOIN {b_rel} b USING (org_unit, period, disagg)
+                    JOIN formats fa ON fa.code = a.indicator::VARCHAR JOIN formats fb ON fb.code = b.indicator::VARCHAR
+                    WHERE a.indicator = $part AND b.indicator = $whole AND a.value > b.value + $tolerance""",
+                    {"part": rule.part, "whole": rule.whole, "tolerance": tolerance})
 
     def monthly(self) -> None:
         """Jumps and falls of monthly stocks, written straight into ``flags`` in SQL: a flood of reports that
         all jump (or a benchmark's random numbers) must not become a million Python objects."""
-        stocks = [i for i in self.catalog.indicators.values()
+        stocks = [i.code for i in self.catalog.indicators.values()
                   if i.kind == "raw" and i.period_type == "month" and i.time_aggregation == "stock"
                   and i.org_aggregation == "sum"]
-        # How each stock is written, as show() and show_en() write it.
-        self.con.register("stock_formats", pa.table({
-            "code": [i.code for i in stocks], "divisor": [i.display_divisor for i in stocks],
-            "decimals": [i.decimals for i in stocks], "unit_zh": [i.display_unit for i in stocks],
-            "precision": [round(math.log10(i.display_divisor)) - i.decimals for i in stocks]}))
         # Each reported month with the month before and the month a year before that (window functions over
         # one sorted pass, not self-joins over every value); another source's value is judged against the same
         # neighbours as the preferred one of its key.
@@ -187,7 +195,7 @@ class _Checker:
                              CAST(substr(period::VARCHAR, 1, 4) AS INT) * 12
                                + CAST(substr(period::VARCHAR, 6, 2) AS INT) AS k
                       FROM reported
-                      WHERE length(period::VARCHAR) = 7 AND indicator::VARCHAR IN (SELECT code FROM stock_formats)
+                      WHERE length(period::VARCHAR) = 7 AND indicator::VARCHAR IN (SELECT unnest($stocks))
                         AND NOT lower_bound AND NOT approx AND NOT demo)
                 WINDOW w AS (PARTITION BY indicator, org_unit, disagg ORDER BY k)),
             judged AS (
@@ -199,14 +207,8 @@ class _Checker:
             hit AS (
                 SELECT j.value_id, j.indicator::VARCHAR AS code, j.org_unit::VARCHAR AS unit,
                        j.period::VARCHAR AS period, j.now, j.before, f.*,
-                       format('{:,.{}f}{}', j.before / f.divisor, f.decimals, f.unit_zh) AS zh,
-                       CASE WHEN f.divisor = 1 THEN format('{:,.{}f}', j.before, f.decimals)
-                            WHEN abs(j.before) >= 1e9 THEN format('{:,.{}f} billion', j.before / 1e9,
-                                                                  greatest(9 - f.precision, 0))
-                            WHEN abs(j.before) >= 1e6 THEN format('{:,.{}f} million', j.before / 1e6,
-                                                                  greatest(6 - f.precision, 0))
-                            ELSE format('{:,.0f}', j.before) END AS en
-                FROM judged j JOIN stock_formats f ON f.code = j.indicator::VARCHAR
+                       show_zh(j.before, f) AS zh, show_en(j.before, f) AS en
+                FROM judged j JOIN formats f ON f.code = j.indicator::VARCHAR
                 WHERE j.before_k = j.k - 1
                   AND (abs(j.now - j.before) > $jump * j.before
                        OR (j.now < j.before AND j.year_ago < j.before
@@ -219,7 +221,7 @@ class _Checker:
                             'against a rising year', zh, en) END)
             FROM (SELECT *, CASE WHEN before = 0 THEN '∞' ELSE format('{:+.0f}%', (now / before - 1) * 100) END
                             AS change, format('{:.0f}%', $jump * 100) AS limit_ FROM hit)""",
-            {"jump": self.rules.monthly_jump})
+            {"jump": self.rules.monthly_jump, "stocks": stocks})
 
 
 def check(con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules | None = None) -> int:
@@ -228,9 +230,11 @@ def check(con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules | None 
     Returns how many notes were written."""
     c = _Checker(con, catalog, rules or get_rules())
     con.execute("CREATE OR REPLACE TEMP TABLE flags (value_id BIGINT, note VARCHAR)")
-    few = c.regions_sum() + c.implied_wholes() + c.parts()
+    c.formats()
+    few = c.regions_sum() + c.implied_wholes()
     if few:
         con.executemany("INSERT INTO flags VALUES (?, ?)",
                         [(f.value_id, f"{f.indicator} {f.org_unit} {f.period}：{f.note}") for f in few])
+    c.parts()
     c.monthly()
     return int(con.execute("SELECT count(*) FROM flags").fetchone()[0])  # type: ignore[index]
