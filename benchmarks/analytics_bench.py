@@ -43,9 +43,11 @@ def _setup() -> tuple[object, object, list[str]]:
     from yangfan.geo.orgunits import get_tree
 
     catalog, tree = get_catalog(), get_tree()
-    # The scale of the first runs: 18 monthly summable indicators (the catalog has more since; see README).
-    monthly = sorted(c for c, i in catalog.indicators.items()
-                     if i.kind == "raw" and i.org_aggregation == "sum" and i.period_type == "month")[:18]
+    # The scale of the first runs: 18 monthly summable indicators (the catalog has more since; see README),
+    # the inputs of the queried ratios first.
+    queried = ["bs_5g", "users_5g_mobile_phone", "users_mobile_phone"]
+    monthly = (queried + sorted(c for c, i in catalog.indicators.items() if c not in queried and i.kind == "raw"
+                                and i.org_aggregation == "sum" and i.period_type == "month"))[:18]
     return catalog, tree, monthly
 
 

@@ -143,7 +143,8 @@ SELECT out_ind, out_period, org_unit,
          + 16 * bool_or(demo)::INT,
        CASE WHEN min(scope) FILTER (WHERE scope <> '') = max(scope) THEN max(scope)
             ELSE concat_ws(',', min(scope) FILTER (WHERE scope <> ''), max(scope)) END,
-       string_agg(source_id::VARCHAR, ','), list_sort(list_distinct(flatten(list(quality))))
+       string_agg(source_id::VARCHAR, ','),
+       coalesce(list_sort(list_distinct(flatten(list(quality) FILTER (WHERE len(quality) > 0)))), [])
 FROM hits GROUP BY out_ind, out_period, org_unit
 HAVING sum((side = 'd')::INT) = any_value(n_den) AND count(*) = any_value(n_num) + any_value(n_den)
 """
