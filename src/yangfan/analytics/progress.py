@@ -176,12 +176,11 @@ def uncertainty(a: Analytics, f: Figure) -> float:
     assert f.value is not None
 
     def half(code: str) -> float:
-        i = a.catalog.indicators[code]
-        return 0.5 * i.display_divisor / float(10 ** i.decimals)
+        return a.catalog.indicators[code].half_unit
 
     if ind.kind == "raw":
-        return 2 * half(ind.code)
-    shown = 0.5 / float(10 ** ind.decimals)
+        return 2 * ind.half_unit
+    shown = ind.half_unit
     rounding = abs(f.value) * sum(half(c) / abs(side) for codes, side in ((ind.numerator, f.numerator),
                                                                          (ind.denominator, f.denominator))
                                   if side for c in codes)

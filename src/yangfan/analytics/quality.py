@@ -8,7 +8,6 @@ cube carries the notes on the value and on every sum and ratio computed from it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,93 +53,60 @@ def get_rules(path: Path = RULES) -> Rules:
     return Rules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
-@dataclass(frozen=True, slots=True)
-class Flag:
-    """A value (one source's, by its id) that failed a check, and the note it carries."""
-
-    value_id: int
-    indicator: str
-    org_unit: str
-    period: str
-    code: str
-    note: str
-
-
 class _Checker:
-    """Runs each check over the ``candidates`` of a build connection, against its ``reported`` values."""
+    """Runs each check over the ``candidates`` of a build connection, against its ``reported`` values, and
+    writes a note for each failing value into the temp table ``flags``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules) -> None:
         self.con, self.catalog, self.rules = con, catalog, rules
 
     def half(self, code: str) -> float:
         """Half a unit of the last digit MIIT publishes, in the base unit."""
-        ind = self.catalog.indicators[code]
-        return 0.5 * ind.display_divisor / float(10 ** ind.decimals)
+        return self.catalog.indicators[code].half_unit
 
-    def show(self, code: str, value: float) -> str:
-        """In Chinese: in the unit MIIT publishes (17.68亿户)."""
-        ind = self.catalog.indicators[code]
-        return f"{value / ind.display_divisor:,.{ind.decimals}f}{ind.display_unit}"
-
-    def show_en(self, code: str, value: float) -> str:
-        """In English: in millions or billions where Chinese says 万 or 亿 (1.768 billion), else as in Chinese."""
-        ind = self.catalog.indicators[code]
-        if ind.display_divisor == 1:
-            return f"{value:,.{ind.decimals}f} {ind.unit_en}".strip()
-        precision = round(math.log10(ind.display_divisor)) - ind.decimals  # the Chinese figure's last digit
-        for name, power in (("billion", 9), ("million", 6)):
-            if abs(value) >= 10 ** power:
-                return f"{value / 10 ** power:,.{max(power - precision, 0)}f} {name}"
-        return f"{value:,.0f}"
-
-    def rows(self, sql: str, params: list[object]) -> list[tuple[object, ...]]:
-        return self.con.execute(sql, params).fetchall()
-
-    def regions_sum(self) -> list[Flag]:
-        out = []
+    def regions_sum(self) -> None:
+        """The nation against the sum of the four regions' own figures."""
         regions = self.rules.regions
         for code in self.rules.regions_sum:
-            tolerance = self.half(code) * (len(regions) + 1)
-            for vid, period, total in self.rows("""
-                    SELECT n.value_id, n.period::VARCHAR, s.total FROM candidates n
-                    JOIN (SELECT period, sum(value) AS total, count(*) AS k FROM reported
-                          WHERE indicator = $code AND disagg = '' AND org_unit::VARCHAR IN (SELECT unnest($regions))
-                          GROUP BY period) s USING (period)
-                    WHERE n.indicator = $code AND n.org_unit = $nation AND n.disagg = '' AND s.k = len($regions)
-                      AND abs(n.value - s.total) > $tolerance""",
-                    {"code": code, "regions": regions, "nation": NATION, "tolerance": tolerance}):  # type: ignore[arg-type]
-                assert isinstance(total, float)
-                out.append(Flag(vid, code, NATION, str(period), "regions_sum",  # type: ignore[arg-type]
-                                f"与四大地区合计（{self.show(code, total)}）不符 / differs from the sum of the four "
-                                f"regions ({self.show_en(code, total)})"))
-        return out
+            self.con.execute("""
+                INSERT INTO flags
+                SELECT n.value_id, concat($code, ' ', $nation, ' ', n.period::VARCHAR, '：',
+                       format('与四大地区合计（{}）不符 / differs from the sum of the four regions ({})',
+                              show_zh(s.total, f), show_en(s.total, f)))
+                FROM candidates n
+                JOIN (SELECT period, sum(value) AS total, count(*) AS k FROM reported
+                      WHERE indicator = $code AND disagg = '' AND org_unit::VARCHAR IN (SELECT unnest($regions))
+                      GROUP BY period) s USING (period)
+                JOIN formats f ON f.code = $code
+                WHERE n.indicator = $code AND n.org_unit = $nation AND n.disagg = '' AND s.k = len($regions)
+                  AND abs(n.value - s.total) > $tolerance""",
+                {"code": code, "regions": regions, "nation": NATION,
+                 "tolerance": self.half(code) * (len(regions) + 1)})
 
-    def implied_wholes(self) -> list[Flag]:
-        out = []
+    def implied_wholes(self) -> None:
+        """The nation's whole against the regions' wholes implied by a part and its published share of it."""
         for rule in self.rules.implied_wholes:
-            hp, hs, hw = self.half(rule.part), self.half(rule.share), self.half(rule.whole)
-            for vid, period, implied, error in self.rows("""
-                    WITH r AS (
-                        SELECT p.period, sum(p.value * 100 / s.value) AS implied,
-                               sum($hp * 100 / s.value + p.value * 100 * $hs / (s.value * s.value)) AS error,
-                               count(*) AS k
-                        FROM reported p JOIN reported s USING (org_unit, period, disagg)
-                        WHERE p.indicator = $part AND s.indicator = $share AND p.disagg = '' AND s.value > 0
-                          AND p.org_unit::VARCHAR IN (SELECT unnest($regions))
-                        GROUP BY p.period)
-                    SELECT n.value_id, n.period::VARCHAR, r.implied, r.error FROM candidates n JOIN r USING (period)
-                    WHERE n.indicator = $whole AND n.org_unit = $nation AND n.disagg = '' AND r.k = len($regions)
-                      AND abs(n.value - r.implied) > r.error + $hw""",
-                    {"part": rule.part, "share": rule.share, "whole": rule.whole, "regions": self.rules.regions,
-                     "nation": NATION, "hp": hp, "hs": hs, "hw": hw}):  # type: ignore[arg-type]
-                assert isinstance(implied, float) and isinstance(error, float)
-                zh = f"{self.show(rule.whole, implied)}±{self.show(rule.whole, error)}"
-                en = f"{self.show_en(rule.whole, implied)} ± {self.show_en(rule.whole, error)}"
-                out.append(Flag(vid, rule.whole, NATION, str(period), "implied_whole",  # type: ignore[arg-type]
-                                f"与四大地区由{self.catalog.indicators[rule.part].name_zh}及其占比推算的合计（{zh}）不符"
-                                f" / differs from the regions' total implied by "
-                                f"{self.catalog.indicators[rule.part].name_en} and its share ({en})"))
-        return out
+            self.con.execute("""
+                INSERT INTO flags
+                WITH r AS (
+                    SELECT p.period, sum(p.value * 100 / s.value) AS implied,
+                           sum($hp * 100 / s.value + p.value * 100 * $hs / (s.value * s.value)) AS error,
+                           count(*) AS k
+                    FROM reported p JOIN reported s USING (org_unit, period, disagg)
+                    WHERE p.indicator = $part AND s.indicator = $share AND p.disagg = '' AND s.value > 0
+                      AND p.org_unit::VARCHAR IN (SELECT unnest($regions))
+                    GROUP BY p.period)
+                SELECT n.value_id, concat($whole, ' ', $nation, ' ', n.period::VARCHAR, '：',
+                       format('与四大地区由{}及其占比推算的合计（{}±{}）不符 / differs from the regions'' total '
+                              'implied by {} and its share ({} ± {})', fp.name_zh, show_zh(r.implied, f),
+                              show_zh(r.error, f), fp.name_en, show_en(r.implied, f), show_en(r.error, f)))
+                FROM candidates n JOIN r USING (period)
+                JOIN formats f ON f.code = $whole JOIN formats fp ON fp.code = $part
+                WHERE n.indicator = $whole AND n.org_unit = $nation AND n.disagg = '' AND r.k = len($regions)
+                  AND abs(n.value - r.implied) > r.error + $hw""",
+                {"part": rule.part, "share": rule.share, "whole": rule.whole, "regions": self.rules.regions,
+                 "nation": NATION, "hp": self.half(rule.part), "hs": self.half(rule.share),
+                 "hw": self.half(rule.whole)})
 
     def formats(self) -> None:
         """How each raw indicator is written (as ``show`` and ``show_en`` write it), for the checks in SQL."""
@@ -231,10 +197,8 @@ def check(con: duckdb.DuckDBPyConnection, catalog: Catalog, rules: Rules | None 
     c = _Checker(con, catalog, rules or get_rules())
     con.execute("CREATE OR REPLACE TEMP TABLE flags (value_id BIGINT, note VARCHAR)")
     c.formats()
-    few = c.regions_sum() + c.implied_wholes()
-    if few:
-        con.executemany("INSERT INTO flags VALUES (?, ?)",
-                        [(f.value_id, f"{f.indicator} {f.org_unit} {f.period}：{f.note}") for f in few])
+    c.regions_sum()
+    c.implied_wholes()
     c.parts()
     c.monthly()
     return int(con.execute("SELECT count(*) FROM flags").fetchone()[0])  # type: ignore[index]

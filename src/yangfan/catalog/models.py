@@ -87,6 +87,12 @@ class Indicator:
         return self.display.unit if self.display else self.unit
 
     @property
+    def half_unit(self) -> float:
+        """Half a unit of the last digit published (its ``decimals`` in its display unit), in the base unit:
+        how far a published figure can be from the figure it rounds."""
+        return 0.5 * self.display_divisor / float(10 ** self.decimals)
+
+    @property
     def display_divisor(self) -> float:
         """Divide a stored base-unit value by this to show it in ``display_unit``."""
         return self.display.divisor if self.display else 1.0
