@@ -10,7 +10,7 @@ from yangfan.catalog.models import PLATFORM_READING
 from yangfan.context import Yangfan
 from yangfan.geo.orgunits import NATION
 from yangfan.web.cache import per_build
-from yangfan.web.i18n import TEXTS, Lang, deadline_text, scale, target_text, value_text
+from yangfan.web.i18n import TEXTS, Lang, deadline_text, in_language, scale, target_text, value_text
 from yangfan.web.indicator import time_line
 
 
@@ -48,15 +48,14 @@ def status_text(p: Progress, lang: Lang) -> str:
 def progress_notes(p: Progress, lang: Lang) -> list[str]:
     """What the reader must know beside a status: Yangfan's reading of a clause without a number, the
     assessment's notes, and the quality notes (质量提示) of the figure it was judged on."""
-    i = 0 if lang == "zh" else -1
     out = []
     if p.target.reading:
         r = p.target.reading
         out.append(f"{PLATFORM_READING['zh']}：{r.zh}" if lang == "zh" else f"{PLATFORM_READING['en']}: {r.en}")
-    out += [n.split(" / ")[i] for n in p.notes]
+    out += [in_language(n, lang) for n in p.notes]
     judged = p.deadline_value or p.latest
     if judged is not None:
-        out += [f"{TEXTS['quality'][lang]}：{q.split(' / ')[i]}" for q in judged.quality]
+        out += [f"{TEXTS['quality'][lang]}：{in_language(q, lang)}" for q in judged.quality]
     return out
 
 

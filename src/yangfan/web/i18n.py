@@ -221,6 +221,11 @@ def deadline_text(target: Target, lang: Lang) -> str:
     return target.deadline.code
 
 
+def in_language(note: str, lang: Lang) -> str:
+    """One language of a note the core writes in both, "中文 / English"."""
+    return note.split(" / ")[0 if lang == "zh" else -1]
+
+
 def unit_name(unit: OrgUnit, lang: Lang) -> str:
     """An org unit's name in the page's language (Chinese where no English name is known)."""
     return unit.name_zh if lang == "zh" else (unit.name_en or unit.name_zh)

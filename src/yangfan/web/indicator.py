@@ -18,7 +18,7 @@ from yangfan.store.models import DataValueRow, ImportBatchRow
 from yangfan.store.repository import sources_of_keys
 from yangfan.store.values import RELEASED
 from yangfan.web.cache import per_build
-from yangfan.web.i18n import TEXTS, Lang, Scale, base_unit, scale, target_text, unit_name
+from yangfan.web.i18n import TEXTS, Lang, Scale, base_unit, in_language, scale, target_text, unit_name
 
 Freq = Literal["month", "quarter", "year"]
 FREQS: tuple[Freq, ...] = ("month", "quarter", "year")
@@ -235,7 +235,7 @@ def indicator_view(y: Yangfan, code: str, org_unit: str, freq: str | None, publi
         approvals, pages = provenance.get(f.period.code, ([], []))
         rows.append(Row(f.period.code, s.number(f.value), s.digits(f.value), f.value, f.numerator, f.denominator,
                         _flags(f, lang), f.demo, list(dict.fromkeys([*f.sources, *pages])), approvals,
-                        [q.split(" / ")[0 if lang == "zh" else -1] for q in f.quality]))
+                        [in_language(q, lang) for q in f.quality]))
     return IndicatorView(
         indicator=ind, name=ind.name_zh if lang == "zh" else ind.name_en,
         definition=ind.definition_zh if lang == "zh" else ind.definition_en, formula=formula(y, ind, lang),
@@ -301,4 +301,4 @@ def lineage_view(y: Yangfan, code: str, org_unit: str, period: str, published_on
     shown = scale(ind, lang, figure.value)
     return LineageView(code, ind.name_zh if lang == "zh" else ind.name_en, org_unit,
                        unit_name(y.tree.get(org_unit), lang), figure.period.code, shown.text(figure.value),
-                       [q.split(" / ")[0 if lang == "zh" else -1] for q in figure.quality], rows)
+                       [in_language(q, lang) for q in figure.quality], rows)

@@ -21,7 +21,7 @@ from yangfan.web.auth import PUBLIC, AdminDep, Principal, PrincipalDep, UserDep
 from yangfan.web.cockpit import cockpit_rows
 from yangfan.web.deps import YangfanDep
 from yangfan.web.downloads import download
-from yangfan.web.i18n import Lang, base_unit, scale, texts, unit_name
+from yangfan.web.i18n import Lang, base_unit, in_language, scale, texts, unit_name
 from yangfan.web.indicator import indicator_view, lineage_view, table
 from yangfan.web.mapview import map_view
 from yangfan.web.region import region_view
@@ -36,6 +36,7 @@ def _num(value: float | None) -> str:
 
 
 templates.env.filters["num"] = _num
+templates.env.filters["in_language"] = in_language
 LangParam = Annotated[str | None, Query(pattern="^(zh|en)$")]
 
 
