@@ -37,6 +37,33 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(
         20, ge=1, description="Login attempts one client address may make per minute (per server process)."
     )
+    audit_key: str | None = Field(
+        None,
+        description=(
+            "Key of the audit log's keyed hashes (HMAC-SHA256); kept outside the database so that whoever can "
+            "write the database cannot recompute the chain. Default: derived from secret_key."
+        ),
+    )
+    audit_anchor_dir: Path | None = Field(
+        None,
+        description=(
+            "Folder outside the store where signed audit checkpoints (entry count and head hash) are written; "
+            "verification compares the log with the latest one, so truncation is caught. Default: data_dir/audit-anchors."
+        ),
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Addresses (or CIDR networks) of the reverse proxies whose X-Forwarded-For is believed; from any "
+            "other peer the header is ignored and the peer's own address counts."
+        ),
+    )
+    four_eyes: bool = Field(
+        True, description="A value is approved or published by someone other than the person who imported it."
+    )
+    downloads_per_minute: int = Field(
+        60, ge=1, description="Downloads (CSV/XLSX) one client address may make per minute (per server process)."
+    )
     population_vintage: Literal["publication_date", "previous_year_end", "period_year_end"] = Field(
         "publication_date",
         description=(
@@ -57,6 +84,11 @@ class Settings(BaseSettings):
     def store_url(self) -> str:
         """The SQLAlchemy URL actually used."""
         return self.database_url or f"sqlite:///{self.data_dir / 'yangfan.sqlite'}"
+
+    @property
+    def audit_anchors(self) -> Path:
+        """Where audit checkpoints are written."""
+        return self.audit_anchor_dir or self.data_dir / "audit-anchors"
 
     @property
     def analytics_path(self) -> Path:
