@@ -5,8 +5,12 @@ The CLI and the web app each build one ``Yangfan`` and call its methods; nothing
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from yangfan.analytics.progress import Progress, progress_table
@@ -22,6 +26,22 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from yangfan.store.repository import WriteResult
+
+
+_THREAD_LOCK = threading.Lock()
+
+
+@contextmanager
+def build_lock(analytics: Path) -> Iterator[None]:
+    """Exclusive right to build the analytics file: a thread lock within the process, a file lock between
+    processes (released by the kernel if the holder dies, so a killed build never blocks the next one)."""
+    analytics.parent.mkdir(parents=True, exist_ok=True)
+    with _THREAD_LOCK, open(analytics.with_suffix(".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Yangfan:
@@ -82,10 +102,37 @@ class Yangfan:
             return write_batch(session, "demo-subnational", fingerprint(values), values, status="published")
 
     def rebuild(self, say: Callable[[str], None] = lambda _m: None) -> dict[str, float]:
-        """Rebuild the analytics table from the store's released values."""
+        """Rebuild the analytics table from the store's released values (one build at a time, across processes)."""
         from yangfan.analytics.cube import rebuild
 
-        return rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
+        with build_lock(self.settings.analytics_path):
+            return rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
+
+    def behind(self) -> bool:
+        """True when the store holds committed changes that the analytics build does not include."""
+        from yangfan.store.db import session_scope
+        from yangfan.store.repository import last_change
+
+        with session_scope(self.engine) as session:
+            latest = last_change(session)
+        try:
+            return self.analytics.build.applied_change < latest
+        except YangfanError:  # not built yet
+            return True
+
+    def follow(self) -> bool:
+        """Bring the analytics up to the store's last change; returns whether it built.
+
+        Callers that arrive while a build runs wait for it and then find nothing left to do: changes that
+        arrive together are applied by one build.
+        """
+        with build_lock(self.settings.analytics_path):
+            if not self.behind():
+                return False
+            from yangfan.analytics.cube import rebuild
+
+            rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree)
+            return True
 
     def query(self, q: Query) -> list[Figure]:
         """Figures for a query: the same numbers for the CLI, the API and every page."""

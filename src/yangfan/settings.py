@@ -48,7 +48,8 @@ class Settings(BaseSettings):
         None,
         description=(
             "Folder outside the store where signed audit checkpoints (entry count and head hash) are written; "
-            "verification compares the log with the latest one, so truncation is caught. Default: data_dir/audit-anchors."
+            "verification compares the log with the latest one, so truncation is caught. "
+            "Default: data_dir/audit-anchors."
         ),
     )
     trusted_proxies: list[str] = Field(

@@ -55,7 +55,7 @@ def analytics(tmp_path: Path, rows: list[tuple[str, str, str, float]], disagg: d
         "indicator": [r[0] for r in rows], "org_unit": [r[1] for r in rows], "period": [r[2] for r in rows],
         "disagg": [(disagg or {}).get(i, "") for i in range(n)], "value": [float(r[3]) for r in rows],
         "qualifier": [(qualifiers or {}).get(i, "exact") for i in range(n)], "scope": [""] * n,
-        "source_id": [1] * n, "status": ["published"] * n, "preferred": [True] * n,
+        "source_id": [1] * n, "status": ["published"] * n, "preferred": [True] * n, "priority": [0] * n,
     }, schema=FACT_SCHEMA)
     sources = pa.table({"id": [1], "kind": ["test"], "url": [""], "title": ["t"]})
     path = tmp_path / "a.duckdb"

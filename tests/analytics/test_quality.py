@@ -29,7 +29,7 @@ def build(tmp_path: Path, rows: list[tuple[str, str, str, float]], qualifiers: d
         "period": [r[2] for r in rows], "disagg": [""] * n, "value": [float(r[3]) for r in rows],
         "qualifier": [(qualifiers or {}).get(i, "exact") for i in range(n)], "scope": [""] * n,
         "source_id": [2 if i in alt else 1 for i in range(n)], "status": [alt.get(i, "published") for i in range(n)],
-        "preferred": [i not in alt for i in range(n)]}, schema=FACT_SCHEMA)
+        "preferred": [i not in alt for i in range(n)], "priority": [0] * n}, schema=FACT_SCHEMA)
     sources = pa.table({"id": [1, 2], "kind": ["published"] * 2, "url": ["http://example.org/x", "http://example.org/y"],
                         "title": ["t", "u"]})
     path = tmp_path / f"a{len(list(tmp_path.glob('*.duckdb')))}.duckdb"  # one file per build: DuckDB caches by path

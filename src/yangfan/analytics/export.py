@@ -26,11 +26,12 @@ from yangfan.store.values import RELEASED
 FACT_SCHEMA = pa.schema([("value_id", pa.int64()), ("indicator", pa.string()), ("org_unit", pa.string()),
                          ("period", pa.string()), ("disagg", pa.string()), ("value", pa.float64()),
                          ("qualifier", pa.string()), ("scope", pa.string()), ("source_id", pa.int64()),
-                         ("status", pa.string()), ("preferred", pa.bool_())])
+                         ("status", pa.string()), ("preferred", pa.bool_()),
+                         ("priority", pa.int64())])
 FACT_COLUMNS = tuple(FACT_SCHEMA.names)
 _EXPORT_SQL = f"""
 SELECT id, indicator_code, org_unit_code, period_code, disaggregation, value, qualifier, scope, source_id, status,
-       preferred
+       preferred, priority
 FROM data_value
 WHERE is_current AND status IN ({", ".join(repr(s) for s in RELEASED)})
 """

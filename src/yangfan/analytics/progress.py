@@ -61,7 +61,7 @@ class Progress:
 
 def _series(a: Analytics, target: Target, org_units: list[str], published_only: bool) -> dict[str, list[Figure]]:
     """The target's indicator at each org unit, every period with a value, in one query for all units."""
-    periods = a.series_any(target.indicator, org_units)
+    periods = a.series_any(target.indicator, org_units, published_only=published_only)
     if not periods:
         return {}
     figures = a.run(Query((target.indicator,), tuple(org_units), tuple(periods), published_only=published_only))
@@ -263,10 +263,10 @@ def _ended(target: Target, org_unit: str, series: list[Figure], latest: Figure, 
 def progress_table(a: Analytics, plans: dict[str, Plan], targets: list[Target], org_units: list[str] | None = None,
                    published_only: bool = False) -> list[Progress]:
     """Progress of each target at each org unit where its indicator has data (the nation first)."""
-    as_of = a.latest_month()
+    as_of = a.latest_month(published_only)
     out = []
     for t in targets:
-        units = org_units or _units_for(a, t)
+        units = org_units or _units_for(a, t, published_only)
         series = _series(a, t, units, published_only)
         for ou in units:
             found = series.get(ou, [])
@@ -276,9 +276,9 @@ def progress_table(a: Analytics, plans: dict[str, Plan], targets: list[Target], 
     return out
 
 
-def _units_for(a: Analytics, t: Target) -> list[str]:
+def _units_for(a: Analytics, t: Target, published_only: bool) -> list[str]:
     """The nation, and for a ratio indicator every unit with data (a national count means nothing for a region)."""
     ind = a.catalog.indicators[t.indicator]
     if ind.kind == "raw" and ind.org_aggregation == "sum":
         return [NATION]
-    return [NATION] + [u for u in a.units_with_data(t.indicator) if u != NATION]
+    return [NATION] + [u for u in a.units_with_data(t.indicator, published_only=published_only) if u != NATION]

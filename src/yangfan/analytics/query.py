@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -35,7 +36,7 @@ class Query:
     disaggregation: str = ""
     #: Sums over only some of a unit's parts are not totals: left out unless asked for.
     allow_incomplete: bool = False
-    #: The public sees published figures only: a figure with any unpublished input is left out.
+    #: The public sees published figures only: each value as last published, even when a newer one is approved.
     published_only: bool = False
 
     @classmethod
@@ -111,12 +112,12 @@ WITH cells AS (
     SELECT * REPLACE (period::VARCHAR AS period) FROM cube
     WHERE indicator IN ({indicators}) AND period IN ({periods}) AND disagg = {disagg}
       AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest($units) AS t(x))
-      AND ($allow OR NOT incomplete) AND (published OR NOT $published_only)
+      AND ($allow OR NOT incomplete) AND aud IN ('all', $audience)
 ), years AS (
     SELECT * REPLACE (period::VARCHAR AS period) FROM cube
     WHERE indicator IN ({annual}) AND disagg = {disagg}
       AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest($units) AS t(x))
-      AND ($allow OR NOT incomplete) AND (published OR NOT $published_only)
+      AND ($allow OR NOT incomplete) AND aud IN ('all', $audience)
 ), latest_year AS (  -- one pick per indicator, limit and unit, however many figures share it
     SELECT a.max_year, c.*
     FROM (SELECT DISTINCT in_ind, max_year FROM plan WHERE annual) a
@@ -154,6 +155,21 @@ SELECT out_period, indicator, org_unit, period, value, sign, origin, lower_bound
 FROM hits ORDER BY out_period, side DESC, indicator, period
 """
 
+@dataclass(frozen=True, slots=True)
+class Build:
+    """One build of the analytics file."""
+
+    id: str
+    built_at: datetime
+    #: The id of the store's last change (change_log) that the build includes.
+    applied_change: int
+
+
+def audience(published_only: bool) -> str:
+    """Which rows of the cube a reader sees besides those for all: the public's or the ministry's."""
+    return "public" if published_only else "ministry"
+
+
 class Analytics:
     """Reads the analytics file built by ``cube.rebuild``; safe to share between threads."""
 
@@ -178,12 +194,20 @@ class Analytics:
                 self._mtime = mtime
                 self.__dict__.pop("_source_urls", None)
                 self.__dict__.pop("_known", None)
+                self.__dict__.pop("build", None)
             return self._con.cursor()
 
     @property
     def version(self) -> float:
         """Identity of the current build (its file's modification time): results change only with it."""
         return self.path.stat().st_mtime if self.path.exists() else 0.0
+
+    @cached_property
+    def build(self) -> Build:
+        """Which build answers (its id and time) and the last change of the store it includes."""
+        row = self._cursor().execute("SELECT build_id, built_at, applied_change FROM build").fetchone()
+        assert row is not None
+        return Build(row[0], row[1], int(row[2]))
 
     @cached_property
     def _source_urls(self) -> dict[int, str]:
@@ -234,7 +258,7 @@ class Analytics:
             literals[name] = ", ".join("'" + v.replace("'", "''") + "'" for v in present) or "NULL"
         cur.register("plan", plan)
         return cur.execute(sql.format(**literals), {"allow": q.allow_incomplete, "units": units,
-                                                       "published_only": q.published_only}).fetchall()
+                                                       "audience": audience(q.published_only)}).fetchall()
 
     def run(self, q: Query) -> list[Figure]:
         """Compute every figure of the query, in query order; a figure whose inputs are missing has value None."""
@@ -286,11 +310,12 @@ class Analytics:
                                                        urls.get(sid) if sid else None, tuple(quality)))
         return out
 
-    def series(self, indicator: str, org_unit: str, disagg: str = "") -> list[Period]:
+    def series(self, indicator: str, org_unit: str, disagg: str = "", published_only: bool = False) -> list[Period]:
         """Periods at which the indicator (the sub-annual inputs of a derived one) has values."""
-        return self.series_any(indicator, [org_unit], disagg)
+        return self.series_any(indicator, [org_unit], disagg, published_only)
 
-    def series_any(self, indicator: str, org_units: Iterable[str], disagg: str = "") -> list[Period]:
+    def series_any(self, indicator: str, org_units: Iterable[str], disagg: str = "",
+                   published_only: bool = False) -> list[Period]:
         """Periods at which the indicator has values at any of these org units (for a derived one, where
         every sub-annual input has one: 5G users alone do not make a 5G share of users)."""
         ind = self.catalog.indicator(indicator)
@@ -299,9 +324,9 @@ class Analytics:
             """SELECT period FROM cube
                WHERE indicator IN (SELECT TRY_CAST(x AS indicator_t) FROM unnest(?) AS t(x))
                  AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest(?) AS t(x))
-                 AND disagg = TRY_CAST(? AS disagg_t)
+                 AND disagg = TRY_CAST(? AS disagg_t) AND aud IN ('all', ?)
                GROUP BY period HAVING count(DISTINCT indicator) = ? ORDER BY period""",
-            [inputs, list(org_units), disagg, len(inputs)]).fetchall()
+            [inputs, list(org_units), disagg, audience(published_only), len(inputs)]).fetchall()
         return [parse_period(r[0]) for r in rows]
 
     def reported(self, indicator: str, org_units: Iterable[str]) -> dict[tuple[str, str], Cell]:
@@ -309,7 +334,7 @@ class Analytics:
         rows = self._cursor().execute(
             """SELECT org_unit, period, value, lower_bound, approx, scope, value_id, source_id, quality FROM cube
                WHERE indicator = TRY_CAST(? AS indicator_t) AND disagg = '' AND origin = 'reported' AND NOT demo
-                 AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest(?) AS t(x))""",
+                 AND aud <> 'public' AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest(?) AS t(x))""",
             [indicator, list(org_units)]).fetchall()
         urls = self._source_urls
         return {(ou, per): Cell(indicator, ou, per, value, 1, "reported", lb, ax, False, scope, vid, urls.get(sid),
@@ -322,20 +347,21 @@ class Analytics:
         rows = self._cursor().execute(
             """SELECT org_unit, value, origin, lower_bound, approx, incomplete, scope, value_id, source_id, quality
                FROM cube WHERE indicator = TRY_CAST(? AS indicator_t) AND period = TRY_CAST(? AS period_t)
-                 AND disagg = TRY_CAST(? AS disagg_t) AND (published OR NOT ?)
+                 AND disagg = TRY_CAST(? AS disagg_t) AND aud IN ('all', ?)
                  AND org_unit IN (SELECT TRY_CAST(x AS unit_t) FROM unnest(?) AS t(x))""",
-            [indicator, period, disagg, published_only, list(org_units)]).fetchall()
+            [indicator, period, disagg, audience(published_only), list(org_units)]).fetchall()
         urls = self._source_urls
         return {ou: Cell(indicator, ou, period, value, 1, origin, lb, ax, inc, scope, vid, urls.get(sid), tuple(q))
                 for ou, value, origin, lb, ax, inc, scope, vid, sid, q in rows}
 
-    def units_with_data(self, indicator: str, disagg: str = "") -> list[str]:
+    def units_with_data(self, indicator: str, disagg: str = "", published_only: bool = False) -> list[str]:
         """Org units that have values of the indicator (its first input, for a derived one)."""
         ind = self.catalog.indicator(indicator)
         rows = self._cursor().execute(
             """SELECT DISTINCT org_unit FROM cube
-               WHERE indicator = TRY_CAST(? AS indicator_t) AND disagg = TRY_CAST(? AS disagg_t) ORDER BY org_unit""",
-            [ind.inputs[0], disagg]).fetchall()
+               WHERE indicator = TRY_CAST(? AS indicator_t) AND disagg = TRY_CAST(? AS disagg_t)
+                 AND aud IN ('all', ?) ORDER BY org_unit""",
+            [ind.inputs[0], disagg, audience(published_only)]).fetchall()
         return [r[0] for r in rows]
 
     def quality_notes(self) -> list[Cell]:
@@ -343,24 +369,28 @@ class Analytics:
         rows = self._cursor().execute(
             """SELECT indicator::VARCHAR, org_unit::VARCHAR, period::VARCHAR, value, lower_bound, approx, scope,
                       value_id, source_id, quality FROM cube
-               WHERE origin = 'reported' AND len(quality) > 0 ORDER BY indicator, period, org_unit""").fetchall()
+               WHERE origin = 'reported' AND len(quality) > 0 AND aud <> 'public'
+               ORDER BY indicator, period, org_unit""").fetchall()
         urls = self._source_urls
         return [Cell(ind, ou, per, value, 1, "reported", lb, ax, False, scope, vid, urls.get(sid), tuple(q))
                 for ind, ou, per, value, lb, ax, scope, vid, sid, q in rows]
 
-    def indicators_with_data(self) -> set[str]:
-        """Codes of the indicators that have any value."""
-        return {r[0] for r in self._cursor().execute("SELECT DISTINCT indicator::VARCHAR FROM cube").fetchall()}
+    def indicators_with_data(self, published_only: bool = False) -> set[str]:
+        """Codes of the indicators that have any value the reader may see."""
+        rows = self._cursor().execute("SELECT DISTINCT indicator::VARCHAR FROM cube WHERE aud IN ('all', ?)",
+                                      [audience(published_only)]).fetchall()
+        return {r[0] for r in rows}
 
-    def periods(self) -> list[Period]:
-        """Every period that has values, months then quarters then years, each in order."""
-        rows = self._cursor().execute("SELECT unnest(enum_range(NULL::period_t))").fetchall()
+    def periods(self, published_only: bool = False) -> list[Period]:
+        """Every period that has values the reader may see, months then quarters then years, each in order."""
+        rows = self._cursor().execute("SELECT DISTINCT period FROM visible_periods WHERE aud IN ('all', ?)",
+                                      [audience(published_only)]).fetchall()
         return sorted((parse_period(r[0]) for r in rows if r[0]), key=lambda p: (p.type, p.start))
 
-    def latest_month(self) -> Period:
+    def latest_month(self, published_only: bool = False) -> Period:
         """The latest month with a complete national figure: the 'now' against which progress is measured
         (数据截至); a month that only some province reported is not yet a month of national data."""
         row = self._cursor().execute(
             "SELECT max(period::VARCHAR) FROM cube WHERE org_unit = TRY_CAST(? AS unit_t) AND NOT incomplete "
-            "AND length(period::VARCHAR) = 7", [NATION]).fetchone()
+            "AND length(period::VARCHAR) = 7 AND aud IN ('all', ?)", [NATION, audience(published_only)]).fetchone()
         return parse_period(row[0]) if row and row[0] else Period(2000, "month", 1)

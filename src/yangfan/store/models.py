@@ -204,3 +204,28 @@ class SessionRow(Base):
     csrf_token: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ChangeRow(Base):
+    """A committed change that the analytics must apply (an import or a review that moved released values).
+
+    Written in the same transaction as the change, so that the analytics can tell, after any crash,
+    which changes its build includes: a build records the highest id it has seen.
+    """
+
+    __tablename__ = "change_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    kind: Mapped[str] = mapped_column(String(32))
+    #: Which values: the ids, or the batch; enough to say what a build applied.
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class DownloadCountRow(Base):
+    """Public downloads counted per day, indicator and format (not one audit entry each)."""
+
+    __tablename__ = "download_count"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    item: Mapped[str] = mapped_column(String(100), primary_key=True)
+    format: Mapped[str] = mapped_column(String(10), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from yangfan.catalog import Catalog
@@ -15,6 +16,7 @@ from yangfan.geo.orgunits import OrgUnitTree
 from yangfan.geo.periods import parse_period
 from yangfan.store import audit
 from yangfan.store.models import (
+    ChangeRow,
     DataValueRow,
     GroupMemberRow,
     ImportBatchRow,
@@ -24,7 +26,7 @@ from yangfan.store.models import (
     SourceRow,
     TargetRow,
 )
-from yangfan.store.values import QUALIFIERS, RELEASED, NewValue, Status
+from yangfan.store.values import QUALIFIERS, RANK, RELEASED, NewValue, Status
 
 
 def sync_reference(session: Session, catalog: Catalog, tree: OrgUnitTree) -> None:
@@ -95,9 +97,11 @@ def write_batch(session: Session, file_name: str, digest: str, values: Sequence[
                 status: Status = "approved", user: str = "system") -> WriteResult:
     """Store one batch inside the caller's transaction: new keys inserted, changed values revised.
 
-    A batch whose checksum was already imported changes nothing. A value equal to the current
-    one from the same source is left alone; a different one becomes a new version and the old
-    version stays, marked not current.
+    A batch whose checksum was already imported changes nothing. A value equal to the latest one
+    from the same source is left alone; a different one becomes a new version. The new version
+    replaces (marks not current) only the source's versions it outranks or equals (``RANK``): a
+    submission leaves the approved and published versions standing until it is itself approved,
+    and so on, so that nobody's view loses a figure before a better one is there.
     """
     if session.scalar(select(ImportBatchRow.id).where(ImportBatchRow.checksum == digest)) is not None:
         return WriteResult(None, 0, 0, len(values), repeated=True)
@@ -111,22 +115,23 @@ def write_batch(session: Session, file_name: str, digest: str, values: Sequence[
     new_rows: list[dict[str, object]] = []
     for v in values:
         sid = sources[v.source_key]
-        old = current.get((*v.key, sid))
-        if old is not None and old.value == v.value and old.qualifier == v.qualifier:
+        standing = current.get((*v.key, sid), [])
+        latest = max(standing, key=lambda r: r.version, default=None)
+        if (latest is not None and latest.value == v.value and latest.qualifier == v.qualifier
+                and latest.status != "returned" and RANK[latest.status] >= RANK[status]):
             unchanged += 1
             continue
-        version = 1
-        if old is not None:
-            old.is_current = False
-            version = old.version + 1
+        supersede(standing, status)
+        if latest is not None:
             revised += 1
         else:
             inserted += 1
         new_rows.append(dict(
             indicator_code=v.indicator, org_unit_code=v.org_unit, period_code=v.period,
             disaggregation=v.disaggregation, value=v.value, qualifier=v.qualifier, scope=v.scope,
-            source_id=sid, batch_id=batch.id, source_row=v.source_row, status=status, version=version,
-            is_current=True, priority=v.priority, preferred=False, note=v.note))
+            source_id=sid, batch_id=batch.id, source_row=v.source_row, status=status,
+            version=latest.version + 1 if latest else 1, is_current=True, priority=v.priority, preferred=False,
+            note=v.note))
     session.flush()
     if new_rows:
         session.bulk_insert_mappings(DataValueRow.__mapper__, new_rows)
@@ -134,16 +139,40 @@ def write_batch(session: Session, file_name: str, digest: str, values: Sequence[
     audit.append(session, user, "data.import", "import_batch", str(batch.id),
                  after={"file": file_name, "sha256": digest, "status": status, "inserted": inserted,
                         "revised": revised, "unchanged": unchanged})
+    if status in RELEASED and new_rows:
+        record_change(session, "import", {"batch": batch.id})
     return WriteResult(batch.id, inserted, revised, unchanged)
 
 
-def _current_rows(session: Session, values: Sequence[NewValue]) -> dict[tuple[str, str, str, str, int], DataValueRow]:
+def supersede(standing: Iterable[DataValueRow], status: str) -> None:
+    """Mark not current the versions that a new version in ``status`` replaces: those it outranks or equals."""
+    for r in standing:
+        if RANK[r.status] <= RANK[status]:
+            r.is_current = False
+
+
+def record_change(session: Session, kind: str, detail: Mapping[str, object]) -> None:
+    """Note, in the caller's transaction, that released values changed: the analytics must follow."""
+    session.add(ChangeRow(kind=kind, detail=json.dumps(detail, sort_keys=True)))
+    session.flush()
+
+
+def last_change(session: Session) -> int:
+    """The id of the latest committed change (0 when there is none)."""
+    return int(session.scalar(select(func.max(ChangeRow.id))) or 0)
+
+
+def _current_rows(session: Session, values: Sequence[NewValue]
+                  ) -> dict[tuple[str, str, str, str, int], list[DataValueRow]]:
     indicators = {v.indicator for v in values}
     periods = {v.period for v in values}
     rows = session.scalars(select(DataValueRow).where(
         DataValueRow.is_current.is_(True), DataValueRow.indicator_code.in_(indicators),
         DataValueRow.period_code.in_(periods)))
-    return {(r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation, r.source_id): r for r in rows}
+    out: dict[tuple[str, str, str, str, int], list[DataValueRow]] = {}
+    for r in rows:
+        out.setdefault((r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation, r.source_id), []).append(r)
+    return out
 
 
 def _rank(row: DataValueRow) -> tuple[bool, int, int, int]:
@@ -173,13 +202,6 @@ def elect_preferred(session: Session, keys: set[tuple[str, str, str, str]]) -> N
         for r in group:
             r.preferred = bool(live) and r is live[0]
     session.flush()
-
-
-def set_status(session: Session, value_ids: Iterable[int], status: Status) -> int:
-    """Move data values to a new workflow status; returns how many changed."""
-    ids = list(value_ids)
-    result = session.execute(update(DataValueRow).where(DataValueRow.id.in_(ids)).values(status=status))
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,7 +2,10 @@
 
 All or nothing: every value named must exist, be in the state the action starts from and be
 within the caller's permission, or nothing changes and the error names each value that is not.
-Every review is one audit entry with the values and their states before and after.
+Each transition is a compare-and-set on the state it starts from, so of two reviewers acting on
+the same value at once exactly one succeeds and the other is told the value's state now (409);
+SQLite serialises the writes, PostgreSQL re-reads a row it waited for. Every review is one audit
+entry with the values and their states before and after.
 """
 
 from __future__ import annotations
@@ -11,19 +14,21 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from yangfan.errors import Issue, Location, YangfanError
 from yangfan.store import audit
-from yangfan.store.models import DataValueRow
-from yangfan.store.repository import elect_preferred
-from yangfan.store.values import Status
+from yangfan.store.models import DataValueRow, ImportBatchRow
+from yangfan.store.repository import elect_preferred, record_change, supersede
+from yangfan.store.values import RELEASED, Status
 
 Action = Literal["approve", "return", "publish"]
 TRANSITIONS: dict[Action, tuple[Status, Status]] = {
     "approve": ("submitted", "approved"), "return": ("submitted", "returned"), "publish": ("approved", "published"),
 }
+#: Values one review may name: a month's return of one province is a few hundred.
+MAX_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,36 +41,93 @@ class Reviewed:
 
     @property
     def changes_analytics(self) -> bool:
-        """Approved and published values are released: the analytics table must be rebuilt."""
-        return self.status in ("approved", "published")
+        """Approved and published values are released: the analytics table must follow."""
+        return self.status in RELEASED
+
+
+def _hidden(i: int) -> Issue:
+    # The same answer for a value that does not exist and one outside the caller's scope: an error must not
+    # tell anyone which ids exist, or whose they are.
+    return Issue("review.unknown", f"数据值 {i} 不存在或无权审核",
+                 f"data value {i} does not exist or is not yours to review", Location(entry=str(i), field="ids"))
+
+
+def _conflict(row: DataValueRow, action: Action) -> Issue:
+    state = row.status if row.is_current else "superseded"
+    return Issue("review.conflict",
+                 f"数据值 {row.id} 的状态现为“{state}”，不能{_ZH[action]}（可能已被他人处理，请刷新）",
+                 f"data value {row.id} is now '{state}': it cannot be {_EN[action]} (someone may have acted on it "
+                 "first: reload)", Location(entry=str(row.id), field="ids"))
+
+
+def _importers(session: Session, rows: Sequence[DataValueRow]) -> dict[int, str]:
+    batches = {r.batch_id for r in rows if r.batch_id is not None}
+    found = session.execute(select(ImportBatchRow.id, ImportBatchRow.imported_by)
+                            .where(ImportBatchRow.id.in_(batches))).all() if batches else []
+    by_batch = dict(found)
+    return {r.id: by_batch.get(r.batch_id, "") for r in rows if r.batch_id is not None}
 
 
 def review(session: Session, actor: str, ids: Sequence[int], action: Action,
-           allowed: Callable[[DataValueRow], bool], note: str = "") -> Reviewed:
-    """Move the values ``ids`` by ``action``, inside the caller's transaction, or raise and change nothing."""
+           allowed: Callable[[DataValueRow], bool], note: str = "", four_eyes: bool = True) -> Reviewed:
+    """Move the values ``ids`` by ``action``, inside the caller's transaction, or raise and change nothing.
+
+    ``four_eyes``: nobody approves or publishes a value they imported themselves.
+    """
     before, after = TRANSITIONS[action]
-    rows = {r.id: r for r in session.scalars(select(DataValueRow).where(DataValueRow.id.in_(list(ids))))}
+    unique = list(dict.fromkeys(ids))
+    if not unique or len(unique) > MAX_BATCH:
+        raise YangfanError.single("review.batch", f"每次审核 1 至 {MAX_BATCH} 个数据值",
+                                  f"a review names 1 to {MAX_BATCH} data values")
+    rows = {r.id: r for r in session.scalars(select(DataValueRow).where(DataValueRow.id.in_(unique)))}
+    importers = _importers(session, list(rows.values())) if four_eyes and action != "return" else {}
     issues = []
-    for i in ids:
+    for i in unique:
         row = rows.get(i)
-        where = Location(entry=str(i), field="ids")
-        if row is None:
-            issues.append(Issue("review.unknown", f"未知的数据值 {i}", f"unknown data value {i}", where))
-        elif not allowed(row):
-            issues.append(Issue("permission.denied", f"无权审核组织单元 {row.org_unit_code} 的数据值 {i}",
-                                f"no permission to review data value {i} of org unit {row.org_unit_code}", where))
+        if row is None or not allowed(row):
+            issues.append(_hidden(i))
         elif row.status != before or not row.is_current:
-            issues.append(Issue("review.state", f"数据值 {i} 的状态为“{row.status}”，不能{_ZH[action]}",
-                                f"data value {i} is '{row.status}': it cannot be {_EN[action]}", where))
+            issues.append(_conflict(row, action))
+        elif importers.get(i) == actor:
+            issues.append(Issue("review.four_eyes", f"数据值 {i} 由您本人导入，须由另一位审核人{_ZH[action]}",
+                                f"you imported data value {i}: another reviewer must have it {_EN[action]}",
+                                Location(entry=str(i), field="ids")))
     if issues:
         raise YangfanError(issues)
-    for row in rows.values():
-        row.status = after
-    elect_preferred(session, {(r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation)
-                              for r in rows.values()})
-    audit.append(session, actor, f"data.{action}", "data_value", ",".join(map(str, ids))[:200],
-                 before={"status": before}, after={"status": after, "ids": list(ids), "note": note})
-    return Reviewed(action, tuple(ids), after)
+    # Compare-and-set: only rows still in the starting state move. Fewer than asked means someone else acted
+    # between our read and this write; the caller's transaction is rolled back by the error.
+    moved = session.execute(update(DataValueRow)
+                            .where(DataValueRow.id.in_(unique), DataValueRow.status == before,
+                                   DataValueRow.is_current.is_(True))
+                            .values(status=after).execution_options(synchronize_session=False))
+    if int(getattr(moved, "rowcount", 0) or 0) != len(unique):
+        session.expire_all()
+        now = {r.id: r for r in session.scalars(select(DataValueRow).where(DataValueRow.id.in_(unique)))}
+        raise YangfanError([_conflict(r, action) for r in now.values() if r.status != after] or
+                           [_conflict(r, action) for r in now.values()])
+    session.expire_all()
+    reviewed = list(session.scalars(select(DataValueRow).where(DataValueRow.id.in_(unique))))
+    keys = {(r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation) for r in reviewed}
+    if after in RELEASED:
+        _supersede_older(session, reviewed, after)
+    elect_preferred(session, keys)
+    audit.append(session, actor, f"data.{action}", "data_value", ",".join(map(str, unique))[:200],
+                 before={"status": before}, after={"status": after, "ids": unique, "note": note})
+    if after in RELEASED:
+        record_change(session, f"review.{action}", {"ids": unique})
+    return Reviewed(action, tuple(unique), after)
+
+
+def _supersede_older(session: Session, reviewed: Sequence[DataValueRow], status: str) -> None:
+    """A version that reaches ``status`` replaces the older versions of its source that it now outranks."""
+    for r in reviewed:
+        older = session.scalars(select(DataValueRow).where(
+            DataValueRow.indicator_code == r.indicator_code, DataValueRow.org_unit_code == r.org_unit_code,
+            DataValueRow.period_code == r.period_code, DataValueRow.disaggregation == r.disaggregation,
+            DataValueRow.source_id == r.source_id, DataValueRow.is_current.is_(True),
+            DataValueRow.version < r.version))
+        supersede(older, status)
+    session.flush()
 
 
 _ZH = {"approve": "审核通过", "return": "退回", "publish": "发布"}

@@ -11,6 +11,9 @@ QUALIFIERS: tuple[Qualifier, ...] = ("exact", "approx", "lower_bound")  # prefer
 STATUSES: tuple[Status, ...] = ("draft", "submitted", "approved", "published", "returned")
 #: Statuses whose values enter analytics.
 RELEASED: tuple[Status, ...] = ("approved", "published")
+#: How far a value has come: a new version replaces an older one of the same source only from the same rank
+#: or higher, so a submission never hides a released figure and an approval never hides a published one.
+RANK: dict[str, int] = {"draft": 0, "submitted": 0, "returned": 0, "approved": 1, "published": 2}
 
 
 @dataclass(frozen=True, slots=True)

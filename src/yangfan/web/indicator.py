@@ -119,8 +119,8 @@ def _in_freq(p: Period, freq: Freq) -> Period:
     return Period(m.year, "quarter", (m.index - 1) // 3 + 1) if freq == "quarter" else Period(m.year, "year")
 
 
-def _periods(y: Yangfan, ind: Indicator, org_unit: str, freq: Freq) -> list[Period]:
-    native = y.analytics.series(ind.code, org_unit)
+def _periods(y: Yangfan, ind: Indicator, org_unit: str, freq: Freq, published_only: bool) -> list[Period]:
+    native = y.analytics.series(ind.code, org_unit, published_only=published_only)
     if not native:
         return []
     if freq == "month" or all(p.type == freq for p in native):
@@ -152,8 +152,8 @@ def _breaks(y: Yangfan, ind: Indicator, figures: list[Figure], freq: Freq, lang:
     return breaks, restated
 
 
-def _freqs(y: Yangfan, ind: Indicator, org_unit: str) -> list[Freq]:
-    native = {p.type for p in y.analytics.series(ind.code, org_unit)}
+def _freqs(y: Yangfan, ind: Indicator, org_unit: str, published_only: bool) -> list[Freq]:
+    native = {p.type for p in y.analytics.series(ind.code, org_unit, published_only=published_only)}
     if native == {"year"}:
         return ["year"]
     return ["month", "quarter", "year"] if "month" in native else [f for f in FREQS if f != "month"]
@@ -222,9 +222,9 @@ def indicator_view(y: Yangfan, code: str, org_unit: str, freq: str | None, publi
     """The page of one indicator at one org unit (the nation by default)."""
     ind = y.catalog.indicator(code)
     unit = y.tree.get(org_unit)
-    freqs = _freqs(y, ind, org_unit)
+    freqs = _freqs(y, ind, org_unit, published_only)
     chosen = next((f for f in freqs if f == freq), freqs[0])
-    periods = _periods(y, ind, org_unit, chosen)
+    periods = _periods(y, ind, org_unit, chosen, published_only)
     figures = [f for f in y.query(Query((code,), (org_unit,), tuple(periods), published_only=published_only))
                if f.value is not None]
     provenance = _provenance(y, figures, lang, published_only)

@@ -68,9 +68,10 @@ def map_view(y: Yangfan, indicator: str, period: str | None, parent: str, publis
     ind = y.catalog.indicator(indicator)
     y.tree.get(parent)  # an unknown code is a 404 before any query runs
     kids = [u.code for u in drilldown(y.tree, parent)]
-    months = [p.code for p in y.analytics.series_any(indicator, kids or [parent]) if p.type == "month"]
-    months = months or [p.code for p in y.analytics.series(indicator, NATION)]
-    chosen = period if period in months else (months[-1] if months else y.analytics.latest_month().code)
+    a, public = y.analytics, published_only
+    months = [p.code for p in a.series_any(indicator, kids or [parent], published_only=public) if p.type == "month"]
+    months = months or [p.code for p in a.series(indicator, NATION, published_only=public)]
+    chosen = period if period in months else (months[-1] if months else a.latest_month(public).code)
     figures = y.query(Query((indicator,), (*kids, parent), (parse_period(chosen),), published_only=published_only))
     by_unit = {f.org_unit: f for f in figures}
     ranked = ranks(f for f in figures if f.org_unit != parent)

@@ -85,7 +85,7 @@ def cockpit(request: Request, y: YangfanDep, principal: PrincipalDep, lang: Lang
     ended = [{"title": p.title_zh if language_ == "zh" else p.title_en, "rows": cockpit_rows(y, p.code, language_)}
              for p in y.catalog.plans.values() if p.code != "sailing-2024"]
     return render(request, "cockpit.html", principal, language_, rows=rows, ended=ended, sections=sections,
-                  section=section or "", as_of=y.analytics.latest_month().code,
+                  section=section or "", as_of=y.analytics.latest_month(published_only=True).code,
                   trends={r.code: r.trend for r in rows if r.trend})
 
 
@@ -93,7 +93,7 @@ def cockpit(request: Request, y: YangfanDep, principal: PrincipalDep, lang: Lang
 def indicators(request: Request, y: YangfanDep, principal: PrincipalDep, lang: LangParam = None) -> HTMLResponse:
     """Every indicator of the catalog, with a link to its page."""
     language_ = language(lang)
-    with_data = y.analytics.indicators_with_data()
+    with_data = y.analytics.indicators_with_data(principal.published_only)
     return render(request, "indicators.html", principal, language_,
                   indicators=list(y.catalog.indicators.values()), with_data=with_data,
                   units={c: scale(i, language_).unit or base_unit(i, language_)

@@ -65,7 +65,7 @@ def _peers(y: Yangfan, unit: OrgUnit) -> list[str]:
 
 def _comparison(y: Yangfan, code: str, unit: OrgUnit, peers: list[str], published_only: bool,
                 lang: Lang) -> Comparison | None:
-    months = [p for p in y.analytics.series(code, unit.code) if p.type == "month"]
+    months = [p for p in y.analytics.series(code, unit.code, published_only=published_only) if p.type == "month"]
     if not months:
         return None
     period = months[-1]

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from yangfan.access.permissions import may_publish, may_review, may_see
 from yangfan.store.db import session_scope
 from yangfan.store.models import DataValueRow
-from yangfan.store.review import Action, pending, review
+from yangfan.store.review import MAX_BATCH, Action, pending, review
 from yangfan.store.values import Status
 from yangfan.web.auth import UserDep
 from yangfan.web.deps import PageDep, YangfanDep
@@ -22,7 +22,7 @@ router = APIRouter(tags=["review"])
 class ReviewIn(BaseModel):
     """Which stored values, and what to do with them."""
 
-    ids: list[int] = Field(min_length=1, max_length=10_000)
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(min_length=1, max_length=MAX_BATCH)
     action: Action
     note: str = Field("", max_length=500)
 
@@ -52,7 +52,7 @@ def do_review(body: ReviewIn, y: YangfanDep, user: UserDep) -> dict[str, Any]:
         return may_publish(user.grants) if body.action == "publish" else may_review(user.grants, row, y.tree)
 
     with session_scope(y.engine) as s:
-        result = review(s, user.username or "", body.ids, body.action, allowed, body.note)
+        result = review(s, user.username or "", body.ids, body.action, allowed, body.note, y.settings.four_eyes)
     if result.changes_analytics:
-        y.rebuild()
+        y.follow()
     return {"action": result.action, "ids": list(result.ids), "status": result.status}
