@@ -111,6 +111,50 @@ def import_(
 
 
 @app.command()
+def backup(
+    out: Annotated[Path, typer.Option(help="a new folder, or a .tar / .tar.gz file")],
+) -> None:
+    """Back up the store and the audit anchors into one archive, while the platform runs. / 备份数据库与审计锚点。"""
+    from yangfan.store.backup import backup as write_backup
+
+    y = _yangfan()
+    progress, title = _steps("backup")
+    with progress:
+        task = progress.add_task(title, total=None)
+        manifest = write_backup(y.settings, out, lambda msg: progress.update(task, description=f"backup: {msg}"))
+    anchors = sum(1 for name in manifest.files if name.startswith("audit-anchors/"))
+    err.print(f"backup written: {out} ({manifest.store_kind}, revision {manifest.alembic_revision}, "
+              f"{manifest.row_counts.get('data_value', 0)} data values, "
+              f"{manifest.row_counts.get('audit_log', 0)} audit entries, {anchors} audit anchor files)", markup=False)
+
+
+@app.command()
+def restore(
+    archive: Annotated[Path, typer.Argument(help="a folder or .tar / .tar.gz written by `yangfan backup`")],
+    force: Annotated[bool, typer.Option(help="replace a store that holds data")] = False,
+) -> None:
+    """Check a backup's checksums, restore the store and the audit anchors, rebuild the analytics. / 从备份恢复。"""
+    from sqlalchemy.engine import make_url
+
+    from yangfan.store.backup import restore as read_backup
+
+    y = _yangfan()
+    progress, title = _steps("restore")
+    with progress:
+        task = progress.add_task(title, total=None)
+        done = read_backup(y.settings, archive, force,
+                           lambda msg: progress.update(task, description=f"restore: {msg}"))
+    m, store = done.manifest, make_url(y.settings.store_url).render_as_string(hide_password=True)
+    err.print(f"restored {archive} (backup of {m.created_at:%Y-%m-%d %H:%M} UTC, {m.store_kind}, "
+              f"{m.row_counts.get('data_value', 0)} data values) into {store}", markup=False)
+    if done.anchors_set_aside:
+        err.print(f"the audit anchors it replaced are kept in {done.anchors_set_aside} / "
+                  "被替换的审计锚点已另存", markup=False)
+    y.init()  # the catalog and org units of this version, when the backup is older
+    _rebuild(y)
+
+
+@app.command()
 def indicators(fmt: FormatOpt = Format.table) -> None:
     """List the indicators of the catalog. / 指标目录。"""
     y = _yangfan()

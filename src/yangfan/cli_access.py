@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -73,17 +74,31 @@ def token(username: str, name: Annotated[str, typer.Option(help="what the token 
 
 
 @audit_app.command("verify")
-def verify() -> None:
-    """Check the hash chain; exit 1 naming the first broken entry. / 校验审计日志。"""
+def verify(anchor: Annotated[list[Path] | None, typer.Option(
+        "--anchor", exists=True, dir_okay=False,
+        help="a checkpoint file kept elsewhere (from `audit checkpoint --out`), checked with the anchor folder; "
+             "repeatable")] = None) -> None:
+    """Check the keyed hash chain and the checkpoints; exit 1 naming what was broken. / 校验审计日志。"""
     from yangfan.store import audit
 
     with _session(Yangfan()) as session:
-        verdict = audit.verify(session)
+        verdict = audit.verify(session, anchor or [])
     if not verdict.intact:
-        typer.echo(f"error: audit entry {verdict.broken_id} is broken: {verdict.reason} / "
-                   f"审计记录 {verdict.broken_id} 被篡改或缺失", err=True)
+        typer.echo(f"error: [{verdict.breach}] {verdict.reason}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"audit log intact: {verdict.entries} entries / 审计日志完整", err=True)
+    typer.echo(f"audit log intact: {verdict.entries} entries / 审计日志完整：{verdict.entries} 条", err=True)
+
+
+@audit_app.command("checkpoint")
+def checkpoint(out: Annotated[Path | None, typer.Option(
+        "--out", dir_okay=False, help="write it to this file, to keep off-site (default: into the anchor folder)",
+        )] = None) -> None:
+    """Sign the current head of a verified log into a checkpoint file. / 为审计日志写签名检查点。"""
+    from yangfan.store import audit
+
+    with _session(Yangfan()) as session:
+        path = audit.checkpoint(session, out)
+    typer.echo(f"checkpoint written: {path} / 检查点已写入", err=True)
 
 
 @audit_app.command("list")

@@ -53,9 +53,12 @@ class Yangfan:
     @cached_property
     def engine(self) -> Engine:
         """The store's SQLAlchemy engine."""
+        from yangfan.store import audit
         from yangfan.store.db import make_engine
 
-        return make_engine(self.settings.store_url)
+        engine = make_engine(self.settings.store_url)
+        audit.bind(engine, self.settings)  # the audit key and the checkpoint folder of this platform
+        return engine
 
     @cached_property
     def catalog(self) -> Catalog:
