@@ -136,7 +136,9 @@ def expected(kind: str, role: Role | None, inside: bool) -> set[int]:
     if kind == "review":
         if role in (Role.administrator, Role.ministry_analyst):
             return {200}
-        return {200} if role == Role.provincial_reviewer and inside else {403}
+        if role == Role.provincial_reviewer:  # another unit's value: "not found or not yours", like a wrong id
+            return {200} if inside else {404}
+        return {403}
     return {200} if inside or SCOPES[role] is None else {403}
 
 

@@ -7,7 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from yangfan.access.permissions import may_publish, may_review, may_see
+from yangfan.access.permissions import may_publish, may_review, may_see, reviews_some
+from yangfan.errors import YangfanError
 from yangfan.store.db import session_scope
 from yangfan.store.models import DataValueRow
 from yangfan.store.review import MAX_BATCH, Action, pending, review
@@ -48,6 +49,10 @@ def submissions(request: Request, y: YangfanDep, page: PageDep, user: UserDep,
 @router.post("/reviews", summary="Approve, return or publish stored values (all or none) / 审核、退回、发布")
 def do_review(body: ReviewIn, y: YangfanDep, user: UserDep) -> dict[str, Any]:
     """Provincial reviewers approve or return inside their unit; ministry roles anywhere, and publish."""
+    if not (may_publish(user.grants) if body.action == "publish" else reviews_some(user.grants)):
+        raise YangfanError.single("permission.denied", "您的角色不能执行此审核操作",
+                                  f"your role may not {body.action} values")
+
     def allowed(row: DataValueRow) -> bool:
         return may_publish(user.grants) if body.action == "publish" else may_review(user.grants, row, y.tree)
 
