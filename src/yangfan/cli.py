@@ -105,9 +105,11 @@ def import_(
         raise
     if result.repeated:
         err.print(f"{file.name}: already imported, nothing changed / 该文件已导入，未作改动")
-        return
-    err.print(f"{file.name}: {result.inserted} new, {result.revised} revised, {result.unchanged} unchanged")
-    _rebuild(y)
+    else:
+        err.print(f"{file.name}: {result.inserted} new, {result.revised} revised, {result.unchanged} unchanged")
+    # Also after a repeat: an earlier run may have been killed between its commit and its rebuild.
+    if y.behind():
+        _rebuild(y)
 
 
 @app.command()

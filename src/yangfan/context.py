@@ -120,8 +120,8 @@ class Yangfan:
             latest = last_change(session)
         try:
             return self.analytics.build.applied_change < latest
-        except YangfanError:  # not built yet
-            return True
+        except YangfanError:  # not built yet: behind if there is anything to build
+            return latest > 0
 
     def follow(self) -> bool:
         """Bring the analytics up to the store's last change; returns whether it built.

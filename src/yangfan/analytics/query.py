@@ -194,7 +194,7 @@ class Analytics:
                 self._mtime = mtime
                 self.__dict__.pop("_source_urls", None)
                 self.__dict__.pop("_known", None)
-                self.__dict__.pop("build", None)
+                self.__dict__.pop("_build", None)
             return self._con.cursor()
 
     @property
@@ -202,10 +202,18 @@ class Analytics:
         """Identity of the current build (its file's modification time): results change only with it."""
         return self.path.stat().st_mtime if self.path.exists() else 0.0
 
-    @cached_property
+    @property
     def build(self) -> Build:
         """Which build answers (its id and time) and the last change of the store it includes."""
-        row = self._cursor().execute("SELECT build_id, built_at, applied_change FROM build").fetchone()
+        self._cursor().close()  # reopens the file, and forgets what it knew, if a new build replaced it
+        return self._build
+
+    @cached_property
+    def _build(self) -> Build:
+        try:
+            row = self._cursor().execute("SELECT build_id, built_at, applied_change FROM build").fetchone()
+        except duckdb.CatalogException:  # a file built before builds were recorded: it includes nothing known
+            return Build("", datetime.fromtimestamp(self.version), -1)
         assert row is not None
         return Build(row[0], row[1], int(row[2]))
 
