@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from datetime import date
 from decimal import Decimal
 
@@ -85,3 +86,108 @@ def test_non_utf8_file_is_refused() -> None:
     with pytest.raises(YangfanError) as exc:
         read_csv_rows("indicator\n基站".encode("gbk"), "gbk.csv")
     assert exc.value.issues[0].code == "file.encoding"
+
+
+def _value_of(text: str, unit: str = "") -> float:
+    row = {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-01", "value": text, "unit": unit}
+    return validate_rows([row], CATALOG, get_tree(), "f.csv")[0].value
+
+
+def _refusal(change: dict[str, str]) -> tuple[int | None, str | None, str]:
+    row = {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-01", "value": "1", **change}
+    with pytest.raises(YangfanError) as exc:
+        validate_rows([row], CATALOG, get_tree(), "f.csv")
+    issue = exc.value.issues[0]
+    assert issue.message_zh and issue.message_en and len(exc.value.issues) == 1
+    return issue.location.row, issue.location.field, issue.code
+
+
+@pytest.mark.parametrize("text,unit,code", [
+    ("sNaN", "", "row.value"), ("NaN", "", "row.value"), ("Infinity", "", "row.value"), ("-inf", "", "row.value"),
+    ("1_000", "", "row.value"), ("0x10", "", "row.value"), ("12%", "", "row.value"), ("1.2.3", "", "row.value"),
+    ("１２３", "", "row.value_fullwidth"), ("１2", "", "row.value_fullwidth"), ("٣", "", "row.value_fullwidth"),
+    ("1,5", "", "row.value_separator"), ("12,34", "", "row.value_separator"), ("1,2345", "", "row.value_separator"),
+    ("1e309", "", "row.value_range"), ("1e305", "万个", "row.value_range"), ("1e301", "亿个", "row.value_range"),
+    ("1.7976931348623157e308", "万个", "row.value_range"), ("-1e305", "万个", "row.value_range"),
+    ("1e-400", "", "row.value_range"), ("5e-324", "", "row.value_range"), ("2e-308", "", "row.value_range"),
+    ("1e99999", "", "row.value_range"), ("1e999999999", "万个", "row.value_range"),
+    ("1e99999999999999999999999", "", "row.value_range"), ("0e99999999999999999999999", "", "row.value_range"),
+    ("1" * 51, "", "row.value_long"),
+])
+def test_numbers_at_the_edges_are_refused_with_row_and_field(text: str, unit: str, code: str) -> None:
+    assert _refusal({"value": text, "unit": unit}) == (2, "value", code)
+
+
+@pytest.mark.parametrize("text,unit,value", [
+    ("1,234,567.5", "", 1_234_567.5), ("-1,000", "", -1000.0), ("1,234", "万个", 12_340_000.0),
+    ("1e305", "", 1e305), ("1.7976931348623157e308", "", 1.7976931348623157e308), ("2.3e-308", "", 2.3e-308),
+    ("0.30000000000000004", "", 0.30000000000000004), ("35.2", "万个", 352_000.0), ("+.5", "", 0.5), ("7.", "", 7.0),
+    ("1E3", "亿个", 1e11), ("0e-99999", "", 0.0),
+])
+def test_numbers_at_the_edges_that_are_taken(text: str, unit: str, value: float) -> None:
+    assert _value_of(text, unit) == value
+
+
+def test_negative_zero_is_stored_as_zero() -> None:
+    stored = _value_of("-0", "万个")
+    assert stored == 0 and math.copysign(1, stored) == 1
+
+
+def test_decimal_precision_survives_the_unit() -> None:
+    # 0.1 万 is exactly 1000: the product is taken in decimal, then rounded to a float once.
+    assert _value_of("0.1", "万个") == 1000 and _value_of("123456789.123456789", "亿个") == float(
+        Decimal("12345678912345678.9"))
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False, allow_subnormal=False))
+def test_every_finite_float_written_out_is_stored_exactly(x: float) -> None:
+    assert _value_of(repr(x)) == (x or 0.0)
+
+
+@given(st.integers(-10**15, 10**15))
+def test_thousands_separators_in_groups_of_three_are_read(n: int) -> None:
+    assert _value_of(f"{n:,}") == n
+
+
+def test_full_width_periods_are_refused() -> None:
+    assert _refusal({"period": "２０２５-０１"}) == (2, "period", "period.format")
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "JavaScript://example.org/%0aalert(1)", "data:text/html,<script>", '=HYPERLINK("http://x")',
+    "/relative/path", "example.org/page", "ftp://example.org/a", "http://", "https:///path", "https://exa mple.org",
+    "https://example.org/a b", "https://example.org/\x01", "https://example.org/\u200b", "https://example.org:99999/",
+    "https://[::1", "file:///etc/passwd", "https://example.org/" + "a" * 2000,
+])
+def test_a_source_url_is_an_absolute_web_address(url: str) -> None:
+    assert _refusal({"source_url": url}) == (2, "source_url", "row.source_url")
+
+
+@pytest.mark.parametrize("url", ["https://www.miit.gov.cn/a.html?x=1#y", "http://m.lujuzi.cn/article/695813.html",
+                                 "HTTPS://例子.中国/路径", "http://127.0.0.1:8080/"])
+def test_web_addresses_are_kept_as_written(url: str) -> None:
+    row = {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-01", "value": "1", "source_url": url}
+    assert validate_rows([row], CATALOG, get_tree(), "f.csv")[0].source_url == url
+
+
+@pytest.mark.parametrize("text", ["1.5", "x", "1e2", "99999999999999999999", "1000", "-1000", "１"])
+def test_a_priority_is_a_small_whole_number(text: str) -> None:
+    assert _refusal({"priority": text}) == (2, "priority", "row.priority")
+
+
+@pytest.mark.parametrize("text,priority", [("", 0), ("3", 3), ("+2", 2), ("-999", -999), ("999", 999)])
+def test_priorities_that_are_taken(text: str, priority: int) -> None:
+    row = {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-01", "value": "1", "priority": text}
+    assert validate_rows([row], CATALOG, get_tree(), "f.csv")[0].priority == priority
+
+
+def test_a_disaggregation_wider_than_the_store_is_refused() -> None:
+    assert _refusal({"disaggregation": "x" * 101}) == (2, "disaggregation", "row.disaggregation_long")
+
+
+def test_rows_keep_the_numbers_they_have_in_the_file() -> None:
+    rows = [{"indicator": "bs_5g", "org_unit": "100000", "period": "2025-01", "value": "1"},
+            {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-02", "value": "x"}]
+    with pytest.raises(YangfanError) as exc:
+        validate_rows(rows, CATALOG, get_tree(), "f.csv", numbers=[3, 7])
+    assert exc.value.issues[0].location.row == 7

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
+from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from tests.builders import good_rows, platform, write_import
-from yangfan.collect.importer import import_csv
+from tests.builders import IMPORT_COLUMNS, good_rows, platform, write_import
+from yangfan.collect.importer import import_content, import_csv
 from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.store.db import session_scope
-from yangfan.store.models import DataValueRow, ImportBatchRow
-from yangfan.store.repository import history
+from yangfan.store.models import AuditRow, DataValueRow, ImportBatchRow, SourceRow
+from yangfan.store.repository import WriteResult, history
+
+HEADER = ",".join(IMPORT_COLUMNS)
+GOOD_LINES = [",".join(r.get(c, "") for c in IMPORT_COLUMNS) for r in good_rows()]
 
 
 @pytest.fixture
@@ -113,3 +120,179 @@ def test_history_loads_on_this_store(y: Yangfan) -> None:
     results = y.load_history()
     assert sum(r.inserted for r in results.values()) > 500
     assert all(r.repeated for r in y.load_history().values())
+
+
+def _counts(y: Yangfan) -> tuple[int, ...]:
+    """Rows of every table an import writes to."""
+    with session_scope(y.engine) as s:
+        return tuple(int(s.scalar(select(func.count()).select_from(t)) or 0)
+                     for t in (DataValueRow, ImportBatchRow, AuditRow, SourceRow))
+
+
+def _refused(y: Yangfan, content: bytes, name: str = "f.csv") -> list[tuple[int | None, str | None, str]]:
+    """The issues of a refused file, after checking that it wrote nothing."""
+    before = _counts(y)
+    with pytest.raises(YangfanError) as exc:
+        import_content(y.engine, content, name, y.catalog, y.tree)
+    assert _counts(y) == before
+    assert all(i.message_zh and i.message_en and i.location.file == name for i in exc.value.issues)
+    return [(i.location.row, i.location.field, i.code) for i in exc.value.issues]
+
+
+def _stored(y: Yangfan, result: WriteResult) -> list[tuple[int | None, str, float, str]]:
+    with session_scope(y.engine) as s:
+        rows = s.scalars(select(DataValueRow).where(DataValueRow.batch_id == result.batch_id)
+                         .order_by(DataValueRow.source_row))
+        return [(r.source_row, r.org_unit_code, r.value, r.note) for r in rows]
+
+
+def xlsx_import(rows: list[list[object]]) -> bytes:
+    """An XLSX import file: a header of the builders' columns, then ``rows`` as typed cells."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(IMPORT_COLUMNS)
+    for r in rows:
+        sheet.append(r)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _with_sheet_xml(content: bytes, old: str, new: str) -> bytes:
+    """The workbook with text of its sheet's XML replaced: to store a number exactly as Excel may write it."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                assert old in data.decode()
+                data = data.decode().replace(old, new).encode()
+            dst.writestr(info.filename, data)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("content", [b"", b"\xef\xbb\xbf", b"\n\n", HEADER.encode(),
+                                     (HEADER + "\r\n,,,,\r\n\r\n").encode()],
+                         ids=["empty", "bom", "blank", "header", "header-and-blank-rows"])
+def test_a_file_without_data_rows_is_refused(y: Yangfan, content: bytes) -> None:
+    assert _refused(y, content) == [(None, None, "file.empty")]
+
+
+def test_a_header_without_the_required_columns_names_them(y: Yangfan) -> None:
+    assert _refused(y, b"indicator,unit\nbs_5g,\xe4\xb8\x87\xe4\xb8\xaa\n") == [(1, None, "file.columns")]
+    with pytest.raises(YangfanError) as exc:
+        import_content(y.engine, b"indicator,unit\nbs_5g,x\n", "f.csv", y.catalog, y.tree)
+    assert "org_unit, period, value" in exc.value.issues[0].message_en
+    assert "org_unit、period、value" in exc.value.issues[0].message_zh
+
+
+def test_unknown_and_repeated_columns_and_unnamed_data_are_refused(y: Yangfan) -> None:
+    assert _refused(y, (HEADER + ",Value,value\n" + GOOD_LINES[0] + ",1,2\n").encode()) == [
+        (1, "value", "file.column_repeated"), (1, None, "file.column_unknown")]
+    assert _refused(y, (HEADER + "\n" + GOOD_LINES[0] + ",lost\n").encode()) == [(2, None, "row.unnamed_column")]
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"], ids=["no-bom", "bom"])
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"], ids=["lf", "crlf", "cr"])
+def test_utf8_with_any_line_ending_is_read_row_by_row(y: Yangfan, bom: bytes, eol: str) -> None:
+    # A blank line and a quoted line break keep the rows numbered as a spreadsheet shows them.
+    text = eol.join([HEADER + ",note", GOOD_LINES[0] + ',"first' + eol + 'line"', "", GOOD_LINES[1] + ",", ""])
+    result = import_content(y.engine, bom + text.encode(), "f.csv", y.catalog, y.tree)
+    assert _stored(y, result) == [(2, "440000", 352_000, "first" + eol + "line"), (4, "440300", 81_000, "")]
+
+
+def test_a_gbk_file_is_refused_not_guessed(y: Yangfan) -> None:
+    content = (HEADER + ",note\n" + GOOD_LINES[0] + ",广东\n").encode("gb18030")
+    assert _refused(y, content) == [(2, None, "file.encoding")]
+    with pytest.raises(YangfanError) as exc:
+        import_content(y.engine, content, "f.csv", y.catalog, y.tree)
+    assert "UTF-8" in exc.value.issues[0].message_zh and "save it" in exc.value.issues[0].message_en
+
+
+def test_nul_bytes_and_utf16_are_refused(y: Yangfan) -> None:
+    assert _refused(y, (HEADER + "\n" + GOOD_LINES[0] + "\0\n").encode()) == [(2, None, "file.nul")]
+    assert _refused(y, (HEADER + "\n" + GOOD_LINES[0]).encode("utf-16-le")) == [(1, None, "file.nul")]
+    assert _refused(y, (HEADER + "\n" + GOOD_LINES[0]).encode("utf-16")) == [(1, None, "file.encoding")]
+
+
+@pytest.mark.parametrize("line,code_row", [
+    ('bs_5g,440000,2025-06,"35"2,万个,,,', 2),  # a quote inside a field: csv alone would glue it to the text
+    ('bs_5g,440000,2025-06,35,万个,,,"no end', 3),
+    ("bs_5g,440000,2025-06,35,万个,,," + "x" * 200_000, 2),
+])
+def test_malformed_csv_is_refused_with_its_line(y: Yangfan, line: str, code_row: int) -> None:
+    assert _refused(y, (HEADER + "\n" + line + "\nbs_5g,440300,2025-06,1,万个,,,\n").encode()) == [
+        (code_row, None, "file.csv")]
+
+
+def test_a_bad_source_url_or_priority_rejects_the_file(y: Yangfan) -> None:
+    content = (HEADER + ",priority\n" + GOOD_LINES[0] + "javascript:alert(1),\n" + GOOD_LINES[1] + ",1.5\n").encode()
+    assert _refused(y, content) == [(2, "source_url", "row.source_url"), (3, "priority", "row.priority")]
+
+
+def test_an_overflowing_value_rejects_the_file(y: Yangfan) -> None:
+    content = (HEADER + "\nbs_5g,440000,2025-06,1e305,万个,,,\nbs_5g,440300,2025-06,1e999999999,,,,\n").encode()
+    assert _refused(y, content) == [(2, "value", "row.value_range"), (3, "value", "row.value_range")]
+
+
+def test_an_xlsx_file_is_imported_like_its_csv(y: Yangfan) -> None:
+    rows: list[list[object]] = [["bs_5g", "440000", "2025-06", 35.2, "万个"],
+                                ["bs_5g", 440300, "2025-06", "8.1", "万个"], [],
+                                ["users_5g_mobile_phone", "440000", "2025-06", 11000, "万户"]]
+    content = xlsx_import(rows)
+    result = import_content(y.engine, content, "a.xlsx", y.catalog, y.tree)
+    assert (result.inserted, result.repeated) == (3, False)
+    assert [r[:3] for r in _stored(y, result)] == [(2, "440000", 352_000), (3, "440300", 81_000),
+                                                    (5, "440000", 110_000_000)]
+    before = _counts(y)
+    assert import_content(y.engine, content, "a.xlsx", y.catalog, y.tree).repeated and _counts(y) == before
+
+
+def test_an_xlsx_is_recognised_by_its_signature_whatever_its_name(y: Yangfan) -> None:
+    result = import_content(y.engine, xlsx_import([["bs_5g", "440000", "2025-06", 35.2, "万个"]]), "upload", y.catalog,
+                            y.tree)
+    assert result.inserted == 1
+
+
+def test_an_xlsx_number_is_taken_exactly_as_stored(y: Yangfan) -> None:
+    # Excel writes doubles with 17 digits; openpyxl reads them back as the same double, kept to its last bit.
+    content = _with_sheet_xml(xlsx_import([["bs_5g", "440000", "2025-06", 0.5, ""]]), "<v>0.5</v>",
+                              "<v>0.30000000000000004</v>")
+    result = import_content(y.engine, content, "a.xlsx", y.catalog, y.tree)
+    assert _stored(y, result)[0][2] == 0.1 + 0.2 != 0.3
+
+
+def test_formulas_errors_and_dates_in_an_xlsx_are_refused_with_their_cell(y: Yangfan) -> None:
+    content = xlsx_import([["bs_5g", "440000", "2025-06", "=35+0.2", "万个"],
+                           ["bs_5g", "440300", date(2025, 6, 1), "#DIV/0!", "万个"],
+                           ["bs_5g", "110000", "2025-06", 1, "万个", "", "", '=HYPERLINK("https://example.org")']])
+    assert _refused(y, content, "a.xlsx") == [(2, "value", "xlsx.formula"), (3, "period", "xlsx.date"),
+                                              (3, "value", "xlsx.error_value"), (4, "source_url", "xlsx.formula")]
+    with pytest.raises(YangfanError) as exc:
+        import_content(y.engine, content, "a.xlsx", y.catalog, y.tree)
+    first = exc.value.issues[0]
+    assert (first.location.entry, "公式" in first.message_zh, "formula" in first.message_en) == ("cell D2", True, True)
+
+
+@pytest.mark.parametrize("content,name", [
+    (b"not a zip", "a.xlsx"), (b"PK\x03\x04broken", "a.csv"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500), "a.xls"),
+], ids=["not-zip", "broken-zip", "xls"])
+def test_a_damaged_workbook_is_a_clear_file_error(y: Yangfan, content: bytes, name: str) -> None:
+    assert _refused(y, content, name) == [(None, None, "file.xlsx_unreadable")]
+
+
+def test_a_truncated_workbook_is_a_clear_file_error(y: Yangfan) -> None:
+    content = xlsx_import([["bs_5g", "440000", "2025-06", 35.2, "万个"]])
+    assert _refused(y, content[: len(content) // 2], "a.xlsx") == [(None, None, "file.xlsx_unreadable")]
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(y: Yangfan) -> None:
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", bytes(101 * 2**20))
+    assert len(bomb.getvalue()) < 2**20
+    with pytest.raises(YangfanError) as exc:
+        import_content(y.engine, bomb.getvalue(), "bomb.xlsx", y.catalog, y.tree)
+    assert "100 MB" in exc.value.issues[0].message_en and _count(y) == 0

@@ -3,18 +3,104 @@
 from __future__ import annotations
 
 import math
+import re
+import sys
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, localcontext
+from urllib.parse import urlsplit
 
 from yangfan.catalog import Catalog, Indicator
 from yangfan.errors import Issue, Location, YangfanError
 from yangfan.geo.orgunits import OrgUnitTree
 from yangfan.geo.periods import Period, parse_period
-from yangfan.store.values import QUALIFIERS, NewValue
+from yangfan.store.values import QUALIFIERS, NewValue, Qualifier
 
 REQUIRED = ("indicator", "org_unit", "period", "value")
+#: Every column an import file may have: any other is refused, so that nothing in a file is silently ignored.
+COLUMNS = (*REQUIRED, "unit", "qualifier", "disaggregation", "scope", "priority", "source_url", "note")
 PREFIXES = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
+#: Longer numbers carry no meaning for a statistic and only make Decimal and float work hard.
+MAX_NUMBER_CHARS = 50
+PRIORITIES = range(-999, 1000)
+MAX_URL_CHARS = 2000
+#: The store's column width (``data_value.disaggregation``); PostgreSQL would refuse a longer one mid-batch.
+MAX_DISAGGREGATION_CHARS = 100
+
+# ASCII digits only: Decimal() also takes full-width and other Unicode digits, "1_000", "NaN" and "Infinity".
+_PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+# Thousands separators only in groups of three: "1,5" may be a decimal comma and is not guessed at.
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,4}")
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` fit for a message: control characters escaped, long text cut."""
+    safe = "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:limit])
+    return safe + ("…" if len(text) > limit else "")
+
+
+def _wide_digits(text: str) -> bool:
+    """True when ``text`` holds digits other than ASCII 0-9 (full-width １２３, Arabic-Indic, …)."""
+    return any(c.isdigit() and not c.isascii() for c in text)
+
+
+def parse_number(text: str) -> Decimal:
+    """A published figure as an exact decimal: ASCII digits, an optional exponent, thousands separators in
+    groups of three; anything else (NaN, Infinity, full-width digits, 1_000, 12%) is a clear error."""
+    if len(text) > MAX_NUMBER_CHARS:
+        raise YangfanError.single("row.value_long", f"数值“{shown(text, 20)}”超过 {MAX_NUMBER_CHARS} 个字符",
+                                  f"value '{shown(text, 20)}' is longer than {MAX_NUMBER_CHARS} characters")
+    if _GROUPED.fullmatch(text):
+        text = text.replace(",", "")
+    elif "," in text and _PLAIN.fullmatch(text.replace(",", "")):
+        raise YangfanError.single("row.value_separator",
+                                  f"数值“{shown(text)}”的千分位逗号应每三位一个（小数点请用“.”）",
+                                  f"value '{shown(text)}' has thousands separators out of place: one every three "
+                                  "digits ('.' for decimals)")
+    if not _PLAIN.fullmatch(text):
+        if _wide_digits(text) or any("\uff00" <= c <= "\uffef" for c in text):
+            raise YangfanError.single("row.value_fullwidth", f"数值“{shown(text)}”含全角字符，请使用半角数字",
+                                      f"value '{shown(text)}' has full-width characters: write it in ASCII digits")
+        raise YangfanError.single("row.value", f"数值“{shown(text)}”不是有效数字",
+                                  f"value '{shown(text)}' is not a number")
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # an exponent beyond even Decimal's range, e.g. 1e99999999999999999999
+        raise YangfanError.single("row.value_range", f"数值“{shown(text)}”超出可存储的范围",
+                                  f"value '{shown(text)}' is out of the range that can be stored") from None
+
+
+def to_base(value: Decimal, factor: Decimal) -> float | None:
+    """``value × factor`` as the float the store keeps, or None when a float cannot hold it: beyond ±1.8e308,
+    or so small that it would become 0 or a subnormal that has lost digits.
+
+    The range is checked on the exponent first, so that 1e999999999 costs no arithmetic; the product is
+    exact (enough digits for any accepted number) and rounded to a float once.
+    """
+    if value.is_zero():
+        return 0.0  # -0 is stored as 0: the same number, and it would print as "-0" in exports
+    if not -400 < value.adjusted() < 400:
+        return None
+    with localcontext(prec=2 * MAX_NUMBER_CHARS):
+        exact = value * factor
+    result = float(exact)
+    if math.isinf(result) or abs(result) < sys.float_info.min:
+        return None
+    return result
+
+
+def valid_url(text: str) -> bool:
+    """True for an absolute http:// or https:// address with a host, free of spaces and control characters."""
+    if len(text) > MAX_URL_CHARS or any(unicodedata.category(c)[0] in "CZ" for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises ValueError on a port that is not a number in 0..65535
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def unit_factor(given: str, base: str) -> Decimal | None:
@@ -46,22 +132,52 @@ class _RowChecker:
         if missing:
             return None
         ind, period = self._key(n, get)
-        qualifier = get.get("qualifier") or "exact"
-        if qualifier not in QUALIFIERS:
-            self.problem(n, "qualifier", "row.qualifier", f"限定词“{qualifier}”无效，应为 {'/'.join(QUALIFIERS)}",
-                         f"qualifier '{qualifier}' is not one of {', '.join(QUALIFIERS)}")
-        value = self._number(n, get["value"])
+        qualifier = self._qualifier(n, get.get("qualifier") or "exact")
+        number = self._number(n, get["value"])
         factor = self._factor(n, get.get("unit", ""), ind.unit if ind else None)
-        if ind is None or period is None or value is None or factor is None or qualifier not in QUALIFIERS:
+        details = self._details(n, get)
+        if ind is None or period is None or qualifier is None or number is None or factor is None or details is None:
             return None
+        value = self._base_value(n, get["value"], number, factor, ind.unit)
         scope = self._scope(n, ind, period, get.get("scope", ""), get.get("disaggregation", ""))
-        if scope is None:
+        if value is None or scope is None:
             return None
+        priority, url = details
         return NewValue(
-            indicator=ind.code, org_unit=get["org_unit"], period=str(period), value=float(value * factor),
-            disaggregation=get.get("disaggregation", ""), qualifier=qualifier,
-            scope=scope, priority=int(get.get("priority") or 0),
-            source_url=get.get("source_url") or None, source_row=n, note=get.get("note", ""))
+            indicator=ind.code, org_unit=get["org_unit"], period=str(period), value=value,
+            disaggregation=get.get("disaggregation", ""), qualifier=qualifier, scope=scope, priority=priority,
+            source_url=url, source_row=n, note=get.get("note", ""))
+
+    def _qualifier(self, n: int, qualifier: str) -> Qualifier | None:
+        for q in QUALIFIERS:
+            if qualifier == q:
+                return q
+        self.problem(n, "qualifier", "row.qualifier", f"限定词“{shown(qualifier)}”无效，应为 {'/'.join(QUALIFIERS)}",
+                     f"qualifier '{shown(qualifier)}' is not one of {', '.join(QUALIFIERS)}")
+        return None
+
+    def _details(self, n: int, get: dict[str, str]) -> tuple[int, str | None] | None:
+        """Priority and source address of a row, its disaggregation checked for width; None after a problem."""
+        text, url, disaggregation = get.get("priority", ""), get.get("source_url", ""), get.get("disaggregation", "")
+        ok = True
+        if text and not (_INTEGER.fullmatch(text) and int(text) in PRIORITIES):
+            ok = False
+            self.problem(n, "priority", "row.priority",
+                         f"优先级“{shown(text)}”应为 {PRIORITIES[0]} 到 {PRIORITIES[-1]} 之间的整数",
+                         f"priority '{shown(text)}' must be a whole number from {PRIORITIES[0]} to {PRIORITIES[-1]}")
+        if url and not valid_url(url):
+            ok = False
+            self.problem(n, "source_url", "row.source_url",
+                         f"来源网址“{shown(url)}”无效：应为以 http:// 或 https:// 开头、含主机名、不含空格的完整网址",
+                         f"source_url '{shown(url)}' is not an absolute http:// or https:// address with a host "
+                         "and without spaces")
+        if len(disaggregation) > MAX_DISAGGREGATION_CHARS:
+            ok = False
+            self.problem(n, "disaggregation", "row.disaggregation_long",
+                         f"分组“{shown(disaggregation, 20)}”超过 {MAX_DISAGGREGATION_CHARS} 个字符",
+                         f"disaggregation '{shown(disaggregation, 20)}' is longer than {MAX_DISAGGREGATION_CHARS} "
+                         "characters")
+        return (int(text or 0), url or None) if ok else None
 
     def _key(self, n: int, get: dict[str, str]) -> tuple[Indicator | None, Period | None]:
         """Indicator, org unit and period of a row, each checked and checked against the others."""
@@ -70,6 +186,10 @@ class _RowChecker:
         if not known_unit:
             self.problem(n, "org_unit", "row.org_unit", f"未知的组织单元代码“{get['org_unit']}”",
                          f"unknown org unit code '{get['org_unit']}'")
+        if _wide_digits(get["period"]):  # parse_period's \d takes them too: refused, as in values
+            self.problem(n, "period", "period.format", f"期间“{shown(get['period'])}”含全角字符，请使用半角数字",
+                         f"period '{shown(get['period'])}' has full-width characters: write it in ASCII digits")
+            return ind, None
         try:
             period: Period | None = parse_period(get["period"])
         except YangfanError as exc:
@@ -121,12 +241,19 @@ class _RowChecker:
 
     def _number(self, n: int, text: str) -> Decimal | None:
         try:
-            value = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            value = None
-        if value is None or not math.isfinite(value):
-            self.problem(n, "value", "row.value", f"数值“{text}”不是有效数字", f"value '{text}' is not a number")
+            return parse_number(text)
+        except YangfanError as exc:
+            i = exc.issues[0]
+            self.problem(n, "value", i.code, i.message_zh, i.message_en)
             return None
+
+    def _base_value(self, n: int, text: str, number: Decimal, factor: Decimal, base: str) -> float | None:
+        # Checked after the unit: 1e305 万个 is a finite number of 万 but an infinite number of 个.
+        value = to_base(number, factor)
+        if value is None:
+            self.problem(n, "value", "row.value_range", f"数值“{shown(text)}”换算为{base}后超出可存储的范围",
+                         f"value '{shown(text)}' in {base} is out of the range that can be stored "
+                         "(beyond ±1.8e308, or too close to 0)")
         return value
 
     def _factor(self, n: int, unit: str, base: str | None) -> Decimal | None:
@@ -140,17 +267,20 @@ class _RowChecker:
 
 
 def validate_rows(rows: Iterable[Mapping[str, str | None]], catalog: Catalog, tree: OrgUnitTree, file: str,
-                  first_row: int = 2, source_kind: str = "import", source_title: str = "") -> list[NewValue]:
+                  first_row: int = 2, source_kind: str = "import", source_title: str = "",
+                  numbers: Iterable[int] | None = None) -> list[NewValue]:
     """Turn raw rows into data values, or raise one error listing every problem.
 
-    ``first_row`` is the file's row number of the first data row (2 under a CSV header).
+    ``numbers`` are the rows' numbers in the file (a file's blank rows are skipped); without them rows count
+    on from ``first_row``, the file's row number of the first data row (2 under a CSV header).
     Two rows with the same indicator × org unit × period × disaggregation from the same source
     are a duplicate.
     """
     checker = _RowChecker(catalog, tree, file)
     out: list[NewValue] = []
     seen: dict[tuple[object, ...], int] = {}
-    for n, raw in enumerate(rows, start=first_row):
+    numbered = enumerate(rows, start=first_row) if numbers is None else zip(numbers, rows, strict=True)
+    for n, raw in numbered:
         v = checker.check(n, raw)
         if v is None:
             continue
