@@ -90,10 +90,11 @@ def rebuild() -> None:
 
 @app.command("import")
 def import_(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV of data values")],
+    file: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, help="CSV or XLSX of data values (UTF-8 CSV, or the first sheet of an .xlsx)")],
     report: Annotated[Path | None, typer.Option(help="write the rejection report (CSV) here")] = None,
 ) -> None:
-    """Import a CSV of data values: all rows or none. / 导入数据文件（整批成功或整批拒绝）。"""
+    """Import a CSV or XLSX of data values: all rows or none. / 导入数据文件（整批成功或整批拒绝）。"""
     from yangfan.collect.importer import import_csv
 
     y = _yangfan()
