@@ -278,7 +278,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from yangfan.web.app import create_app
 
-    uvicorn.run(create_app(_yangfan()), host=host, port=port, log_level="info")
+    y = _yangfan()
+    # X-Forwarded-For is believed only from the configured proxies (uvicorn's default trusts 127.0.0.1).
+    uvicorn.run(create_app(y), host=host, port=port, log_level="info",
+                forwarded_allow_ips=list(y.settings.trusted_proxies) or "")
 
 
 def _log_path() -> Path:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.builders import platform
-from yangfan.access import accounts
+from yangfan.access import accounts, sessions
 from yangfan.access.passwords import check_password
 from yangfan.access.roles import Role, parse_role
 from yangfan.context import Yangfan
@@ -86,3 +86,27 @@ def test_a_failed_change_leaves_no_audit_entry(y: Yangfan) -> None:
         accounts.grant(s, "admin", "gd", Role.provincial_reporter, None, y.tree)  # fails: the whole change rolls back
     with session_scope(y.engine) as s:
         assert s.scalars(select(AuditRow)).all() == [] and s.scalars(select(UserRow)).all() == []
+
+
+def test_without_an_account_no_password_matches() -> None:
+    assert not check_password(None, "") and not check_password(None, PASSWORD)
+
+
+def test_every_refused_login_is_the_same_error(y: Yangfan) -> None:
+    with session_scope(y.engine) as s:
+        accounts.create_user(s, "admin", "gd", PASSWORD)
+        accounts.create_user(s, "admin", "gone", PASSWORD).is_active = False
+    attempts = [("nobody", PASSWORD), ("gone", PASSWORD), *[("gd", "wrong")] * 5, ("gd", PASSWORD)]  # the last: locked
+    refusals = []
+    with session_scope(y.engine) as s:
+        for username, password in attempts:
+            result = sessions.login(s, username, password)
+            assert isinstance(result, YangfanError)
+            refusals.append(result.issues)
+    assert len(set(refusals)) == 1 and refusals[0][0].code == "auth.failed"
+    with session_scope(y.engine) as s:  # the lock holds for the right password too, until it ends
+        user = s.scalars(select(UserRow).where(UserRow.username == "gd")).one()
+        assert user.locked_until is not None
+        user.locked_until = None
+    with session_scope(y.engine) as s:
+        assert isinstance(sessions.login(s, "gd", PASSWORD), sessions.NewSession)

@@ -22,6 +22,19 @@ def test_openapi_describes_every_api_route(client: TestClient) -> None:
             "/api/v1/data-values", "/api/v1/progress"} <= routes
 
 
+def test_openapi_describes_the_errors_and_the_import_body(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]  # FastAPI's English-only 422 is gone
+    for path in api_routes():
+        for operation in spec["paths"][path].values():
+            responses = operation["responses"]
+            refs = {code: responses[code]["content"]["application/json"]["schema"]["$ref"]
+                    for code in responses if code in ("422", "4XX", "5XX")}
+            assert refs == dict.fromkeys(("422", "4XX", "5XX"), "#/components/schemas/ErrorOut"), path
+    body = spec["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"]["text/csv"]
+    assert body["example"].startswith("indicator,org_unit,period,value")
+
+
 def test_indicators_and_one_indicator(client: TestClient) -> None:
     rows = client.get("/api/v1/indicators", params={"kind": "derived"}).json()
     assert {r["code"] for r in rows} >= {"bs_5g_per_10k", "users_5g_share", "iot_share_of_connections"}

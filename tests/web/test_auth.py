@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import statistics
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,7 @@ from yangfan.access import accounts
 from yangfan.access.roles import Role
 from yangfan.context import Yangfan
 from yangfan.store.db import session_scope
-from yangfan.store.models import AuditRow, DataValueRow
+from yangfan.store.models import AuditRow, DataValueRow, UserRow
 from yangfan.web.app import create_app
 
 PASSWORD = "a long enough password"
@@ -60,16 +63,44 @@ def test_login_me_logout(y: Yangfan) -> None:
 
 def test_wrong_password_then_lockout(y: Yangfan) -> None:
     c = TestClient(create_app(y))
-    for _ in range(5):
-        r = c.post("/api/v1/auth/login", json={"username": "gd", "password": "wrong password!"})
-        assert r.status_code == 401 and r.json()["error"]["code"] == "auth.failed"
-    r = c.post("/api/v1/auth/login", json={"username": "gd", "password": PASSWORD})
-    assert r.status_code == 401 and r.json()["error"]["code"] == "auth.locked"
+    wrong = [c.post("/api/v1/auth/login", json={"username": "gd", "password": "wrong password!"}) for _ in range(5)]
+    locked = c.post("/api/v1/auth/login", json={"username": "gd", "password": PASSWORD})
     unknown = c.post("/api/v1/auth/login", json={"username": "nobody", "password": PASSWORD})
-    assert unknown.json()["error"]["code"] == "auth.failed"  # the same answer as a wrong password
+    # Locked even with the right password, and told exactly what an unknown user or a wrong password is told
+    answers = {(r.status_code, r.text) for r in [*wrong, locked, unknown]}
+    assert len(answers) == 1 and locked.status_code == 401 and locked.json()["error"]["code"] == "auth.failed"
+    assert "锁定" in locked.json()["error"]["message_zh"] and "locked" in locked.json()["error"]["message_en"]
+    with session_scope(y.engine) as s:  # the audit log keeps the real reasons
+        refusals = select(AuditRow).where(AuditRow.action.in_(["auth.login_failed", "auth.login_refused"]))
+        reasons = [json.loads(r.after or "{}").get("reason") for r in s.scalars(refusals.order_by(AuditRow.id))]
+        assert reasons == ["password"] * 5 + ["locked", "unknown"]
+
+
+def test_an_inactive_account_is_refused_like_an_unknown_one(y: Yangfan) -> None:
     with session_scope(y.engine) as s:
-        failures = s.scalar(select(func.count()).select_from(AuditRow).where(AuditRow.action == "auth.login_failed"))
-        assert failures == 6
+        s.scalars(select(UserRow).where(UserRow.username == "cm")).one().is_active = False
+    c = TestClient(create_app(y))
+    inactive = c.post("/api/v1/auth/login", json={"username": "cm", "password": PASSWORD})
+    unknown = c.post("/api/v1/auth/login", json={"username": "nobody", "password": PASSWORD})
+    assert inactive.status_code == 401 and inactive.text == unknown.text
+
+
+def test_unknown_and_real_users_take_as_long_to_be_refused(y: Yangfan) -> None:
+    c = TestClient(create_app(y))
+
+    def seconds(username: str) -> float:
+        start = time.perf_counter()
+        r = c.post("/api/v1/auth/login", json={"username": username, "password": "not the password"})
+        assert r.status_code == 401
+        return time.perf_counter() - start
+
+    seconds("nobody"), seconds("admin")  # warm up: the dummy hash is made on first use
+    unknown, real = [], []
+    for i in range(6):  # interleaved, so that a busy moment of the machine falls on both; 3 failures per user
+        unknown.append(seconds(f"nobody-{i}"))
+        real.append(seconds(["admin", "gd", "cm"][i % 3]))
+    ratio = statistics.median(unknown) / statistics.median(real)
+    assert 0.5 < ratio < 2, (unknown, real)  # before: ~5 ms against ~180 ms (argon2 ran for real users only)
 
 
 def test_state_changes_need_the_csrf_token(y: Yangfan) -> None:
@@ -157,6 +188,25 @@ def test_logins_from_one_address_are_rate_limited(tmp_path: Path) -> None:
         "auth.rate_limited"
 
 
+def test_the_login_limit_believes_x_forwarded_for_only_from_a_trusted_proxy(tmp_path: Path) -> None:
+    from yangfan.settings import Settings
+
+    p = Yangfan(Settings(data_dir=tmp_path, login_attempts_per_minute=3, trusted_proxies=["10.0.0.0/8"]))
+    p.init()
+    app = create_app(p)
+
+    def attempt(c: TestClient, forwarded: str) -> int:
+        return c.post("/api/v1/auth/login", json={"username": "u", "password": "x"},
+                      headers={"X-Forwarded-For": forwarded}).status_code
+
+    proxy = TestClient(app, client=("10.0.0.1", 50000))
+    assert [attempt(proxy, "198.51.100.1") for _ in range(4)] == [401, 401, 401, 429]
+    assert attempt(proxy, "198.51.100.2") == 401  # another client behind the proxy has its own count
+    assert attempt(proxy, "198.51.100.2, 198.51.100.1") == 429  # the client wrote the left part: ignored
+    direct = TestClient(app, client=("192.0.2.7", 50000))  # not a proxy: a new header each time changes nothing
+    assert [attempt(direct, f"203.0.113.{i}") for i in range(4)] == [401, 401, 401, 429]
+
+
 def test_each_reporter_sees_only_its_own_unpublished_values_and_a_reviewer_approves_them(y: Yangfan) -> None:
     gd, gd_csrf = client_for(y, "gd")
     r = gd.post("/api/v1/imports", params={"file_name": "sz.csv"}, content=csv("bs_5g,440300,2025-06,8.1,万个,"),
@@ -179,4 +229,4 @@ def test_each_reporter_sees_only_its_own_unpublished_values_and_a_reviewer_appro
                                                       "period": "2025-06"}).json()[0]
     assert figure["value"] == 81_000
     again = admin.post("/api/v1/reviews", json={"ids": ids, "action": "approve"}, headers={"X-CSRF-Token": admin_csrf})
-    assert again.status_code == 400 and again.json()["error"]["code"] == "review.state"
+    assert again.status_code == 409 and again.json()["error"]["code"] == "review.conflict"

@@ -149,15 +149,20 @@ def test_english_pages_write_counts_in_millions_never_in_10k(client: TestClient)
     assert "数值（万个）" in zh and ">425.1</td>" in zh
 
 
-def test_every_export_is_in_the_audit_log(client: TestClient, demo: Yangfan) -> None:
-    from sqlalchemy import select
+def test_a_public_download_is_counted_not_audited(client: TestClient, demo: Yangfan) -> None:
+    from sqlalchemy import func, select
 
+    from yangfan.store.counters import downloads
     from yangfan.store.models import AuditRow
 
-    client.get("/indicators/users_5g_penetration/download.csv?org_unit=110000")
-    with session_scope(demo.engine) as s:
-        last = s.scalars(select(AuditRow).where(AuditRow.action == "export").order_by(AuditRow.id.desc())).first()
-        assert last is not None and last.entity_id == "users_5g_penetration" and '"110000"' in last.after
+    def state() -> tuple[int, int]:
+        with session_scope(demo.engine) as s:
+            count = sum(d.count for d in downloads(s) if d.item == "users_5g_penetration" and d.format == "csv")
+            return count, int(s.scalar(select(func.count()).select_from(AuditRow)) or 0)
+
+    (count, entries) = state()
+    assert client.get("/indicators/users_5g_penetration/download.csv?org_unit=110000").status_code == 200
+    assert state() == (count + 1, entries)
 
 
 def test_map_lists_every_province_ranked_with_demo_labels(client: TestClient, demo: Yangfan) -> None:

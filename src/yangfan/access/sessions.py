@@ -36,25 +36,35 @@ def _digest(cookie: str) -> str:
     return hashlib.sha256(cookie.encode("utf-8")).hexdigest()
 
 
-_REFUSED = ("auth.failed", "用户名或密码错误", "wrong username or password")
+#: The one answer to every refused login: an unknown user, a wrong password and a locked account look alike.
+_REFUSED = ("auth.failed", "用户名或密码错误，或账户因多次失败已暂时锁定（15 分钟）",
+            "wrong username or password, or the account is locked for 15 minutes after repeated failures")
 
 
 def login(session: Session, username: str, password: str) -> NewSession | YangfanError:
     """Check the password and open a session; five failures lock the account for 15 minutes.
 
+    Every refusal gets the same code and message, whoever asks and whatever the reason: an unknown or
+    inactive user, a wrong password, or a locked account (even with the right password — saying "locked"
+    only after a correct password would tell a guesser that the guess was right while the lock holds).
+    Every refusal also costs the same argon2 check: unknown and inactive users are checked against a
+    dummy hash, a locked account against its own. The audit log keeps the real reason.
+
     A refusal is returned, not raised, so that the caller commits the failure count and its audit
-    entry before answering. The same message answers an unknown user and a wrong password.
+    entry before answering.
     """
     user = session.scalar(select(UserRow).where(UserRow.username == username))
     now = _now()
     if user is None or not user.is_active:
+        check_password(None, password)  # the same work as for a real account
         audit.append(session, username, "auth.login_failed", "user", username, after={"reason": "unknown"})
         return YangfanError.single(*_REFUSED)
+    matched = check_password(user.password_hash, password)
     if user.locked_until is not None and user.locked_until > now:
+        # Failures while locked are not counted: the lock ends 15 minutes after it began, not after the last try.
         audit.append(session, username, "auth.login_refused", "user", username, after={"reason": "locked"})
-        return YangfanError.single("auth.locked", "登录失败次数过多，账户已暂时锁定，请15分钟后再试",
-                                  "too many failed logins: the account is locked for 15 minutes")
-    if not check_password(user.password_hash, password):
+        return YangfanError.single(*_REFUSED)
+    if not matched:
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until, user.failed_logins = now + LOCKOUT, 0

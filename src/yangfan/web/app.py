@@ -7,19 +7,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import Response
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yangfan.context import Yangfan
-from yangfan.errors import YangfanError
 from yangfan.settings import REPO_ROOT
-from yangfan.web import pages
+from yangfan.web import apidocs, failures, pages
 from yangfan.web.api import account, boundaries, catalog, figures, geo, review
+from yangfan.web.clients import trusted_networks
+from yangfan.web.deps import bounded_integers
+from yangfan.web.limits import BodyLimit
 from yangfan.web.ratelimit import SlidingWindow
-from yangfan.web.responses import error_response
+from yangfan.web.responses import ERROR_RESPONSES
 
 HERE = Path(__file__).parent
 ECHARTS = REPO_ROOT / "node_modules" / "echarts" / "dist"
@@ -29,6 +30,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
                     ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"))
+#: Bodies larger than the small default (``limits.SMALL_BODY``): only import files.
+BODY_LIMITS = {f"{API_PREFIX}/imports": account.MAX_UPLOAD}
 
 
 class SecurityHeaders:
@@ -61,30 +64,36 @@ class SecurityHeaders:
 
 
 def create_app(y: Yangfan) -> FastAPI:
-    """Build the app: pages, the /api/v1 routers and one handler that turns domain errors into JSON."""
+    """Build the app: pages, the /api/v1 routers, body limits, and handlers that answer every failure in
+    the platform's error format (``failures``)."""
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        # The cockpit is the page most people open first: compute it while nobody waits.
-        threading.Thread(target=pages.warm_up, args=(y,), daemon=True).start()
+        # The cockpit is the page most people open first: compute it while nobody waits. Never a daemon thread
+        # (even when started from one, as a server in a thread does): the process aborted (exit 134) when the
+        # interpreter stopped under a running DuckDB query, so an exit right after start-up waits for it.
+        threading.Thread(target=pages.warm_up, args=(y,), name="yangfan-warm-up", daemon=False).start()
         yield
 
+    trusted_networks(tuple(y.settings.trusted_proxies))  # a wrong entry stops the start, not a login
+    # FastAPI's own /docs and /redoc load scripts from a CDN that the CSP refuses: ``apidocs`` serves /docs.
     app = FastAPI(lifespan=lifespan, title="Yangfan 扬帆 API", version="1",
-                  description="5G规模化应用监测平台 API: indicators, targets, org units, periods, figures, progress.")
+                  description="5G规模化应用监测平台 API: indicators, targets, org units, periods, figures, progress.",
+                  docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
+                  dependencies=[Depends(bounded_integers)])
     app.state.yangfan = y
     app.state.login_limit = SlidingWindow(y.settings.login_attempts_per_minute)
+    app.state.download_limit = SlidingWindow(y.settings.downloads_per_minute)  # per clients.client_address
+    # Added innermost first: the security headers wrap everything, the 500 handler wraps the body limit.
+    app.add_middleware(BodyLimit, limits=BODY_LIMITS)
+    app.add_middleware(failures.ServerErrors, api_prefix=API_PREFIX)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if ECHARTS.exists():
         app.mount("/assets/echarts", StaticFiles(directory=ECHARTS), name="echarts")
-
-    @app.exception_handler(YangfanError)
-    async def domain_error(request: Request, exc: YangfanError) -> Response:
-        response = error_response(exc)
-        if request.url.path.startswith(API_PREFIX):
-            return response
-        return pages.error_page(request, exc, response.status_code)
-
+    apidocs.mount_assets(app)
+    failures.install(app, API_PREFIX)
     app.include_router(pages.router)
+    app.include_router(apidocs.router)
     for router in API_ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app

@@ -12,25 +12,41 @@ from fastapi import Response
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: What makes a spreadsheet read text as a formula (OWASP "CSV injection"): =, +, -, @, and a tab or
+#: carriage return before any of them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _disposition(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
 
 
+def inert(value: Any) -> Any:
+    """A cell as written: text that a spreadsheet would run as a formula gets a leading single quote;
+    numbers (a negative one included) and everything else stay as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_bytes(header: Sequence[str], rows: Sequence[Sequence[Any]], notes: Sequence[str] = ()) -> bytes:
-    """A CSV file; notes (demo label, source) go first as comment lines that start with #."""
+    """A CSV file (RFC 4180 line ends); notes (demo label, source) go first as comment lines that start with #."""
     buf = io.StringIO()
     for note in notes:
-        buf.write(f"# {note}\n")
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    w.writerows(["" if v is None else v for v in r] for r in rows)
+        buf.write(f"# {note}\r\n")
+    # CRLF line ends make the writer quote a cell holding a bare carriage return; with LF ones it did not,
+    # and a spreadsheet split the row there, so that "\r=HYPERLINK(…)" began a new row with a formula.
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow([inert(v) for v in header])
+    w.writerows(["" if v is None else inert(v) for v in r] for r in rows)
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def xlsx_bytes(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]], notes: Sequence[str] = ()) -> bytes:
-    """An XLSX workbook with one sheet: the notes, a bold header row, the rows with numbers as numbers."""
+    """An XLSX workbook with one sheet: the notes, a bold header row, the rows with numbers as numbers.
+
+    Text is always written as text: openpyxl would otherwise store a string that starts with "=" as a formula.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -38,14 +54,21 @@ def xlsx_bytes(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]],
     ws = wb.active
     assert ws is not None
     ws.title = title[:31]
+
+    def append(values: Sequence[Any]) -> None:
+        ws.append([inert(v) for v in values])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+
     for note in notes:
-        ws.append([note])
+        append([note])
         ws.cell(ws.max_row, 1).font = Font(bold=True, color="B00020")
-    ws.append(list(header))
+    append(header)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append(list(r))
+        append(r)
     ws.freeze_panes = f"A{len(notes) + 2}"
     buf = io.BytesIO()
     wb.save(buf)

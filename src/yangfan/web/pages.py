@@ -14,10 +14,12 @@ from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import NATION
 from yangfan.store import audit
+from yangfan.store.counters import count_download
 from yangfan.store.db import session_scope
 from yangfan.store.review import pending
 from yangfan.web.api.review import submission_record
 from yangfan.web.auth import PUBLIC, AdminDep, Principal, PrincipalDep, UserDep
+from yangfan.web.clients import client_address
 from yangfan.web.cockpit import cockpit_rows
 from yangfan.web.deps import YangfanDep
 from yangfan.web.downloads import download
@@ -57,8 +59,10 @@ def render(request: Request, name: str, principal: Principal, lang: Lang, status
 
 
 def warm_up(y: Yangfan) -> None:
-    """Compute the cockpit in both languages, so that the first visitor does not wait for it."""
+    """Bring the analytics up to the store (a build may have been killed after a commit), then compute the
+    cockpit in both languages, so that the first visitor does not wait for it."""
     try:
+        y.follow()
         for lang in ("zh", "en"):
             for plan in y.catalog.plans:
                 cockpit_rows(y, plan, lang)
@@ -119,18 +123,25 @@ def indicator_lineage(request: Request, code: str, y: YangfanDep, principal: Pri
 
 
 @router.get("/indicators/{code}/download.{fmt}")
-def indicator_download(code: str, fmt: Annotated[str, Path(pattern="^(csv|xlsx)$")], y: YangfanDep,
-                       principal: PrincipalDep, lang: LangParam = None, org_unit: str = NATION,
+def indicator_download(request: Request, code: str, fmt: Annotated[str, Path(pattern="^(csv|xlsx)$")],
+                       y: YangfanDep, principal: PrincipalDep, lang: LangParam = None, org_unit: str = NATION,
                        freq: str | None = None) -> Response:
-    """Exactly the table of the indicator page, as CSV or XLSX; every export is written to the audit log."""
+    """Exactly the table of the indicator page, as CSV or XLSX: users' exports go to the audit log, public
+    downloads are counted and limited per client address."""
+    if not request.app.state.download_limit.allow(client_address(request)):
+        raise YangfanError.single("download.rate_limited", "下载过于频繁，请一分钟后再试",
+                                  "too many downloads from this address: try again in a minute")
     language_ = language(lang)
     view = indicator_view(y, code, org_unit, freq, principal.published_only, language_)
     header, rows = table(view, language_)
     t = texts(language_)
     notes = [t["demo_export"]] if view.has_demo else []
     with session_scope(y.engine) as s:
-        audit.append(s, principal.username or "public", "export", "indicator", code,
-                     after={"org_unit": org_unit, "freq": view.freq, "format": fmt, "rows": len(rows)})
+        if principal.is_public:  # counted, not audited: anonymous downloads are not accountable actions
+            count_download(s, code, fmt)
+        else:  # a signed-in user may export unpublished figures: that is on the record
+            audit.append(s, principal.username or "", "export", "indicator", code,
+                         after={"org_unit": org_unit, "freq": view.freq, "format": fmt, "rows": len(rows)})
     return download(fmt, f"yangfan-{code}-{org_unit}-{view.freq}", header, rows, notes)
 
 
@@ -174,7 +185,7 @@ def review_page(request: Request, y: YangfanDep, user: UserDep, lang: LangParam 
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, y: YangfanDep, principal: AdminDep, lang: LangParam = None,
                actor: str = "", action: str = "", entity: str = "", since: str = "", until: str = "",
-               page: Annotated[int, Query(ge=1)] = 1) -> HTMLResponse:
+               page: Annotated[int, Query(ge=1, le=100_000)] = 1) -> HTMLResponse:
     """审计日志, for administrators: filter by actor, action, entity and dates; newest first."""
     f = audit.AuditFilter(actor, action, entity, since, until)
     size = 50

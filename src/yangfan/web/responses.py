@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from yangfan.errors import YangfanError
 from yangfan.web.deps import Page
@@ -77,20 +78,65 @@ def paged_json(request: Request, items: Sequence[Any], page: Page, private: bool
     return respond_page(request, encode_page(items, page), page, private)
 
 
+class IssueOut(BaseModel):
+    """One problem of an error, where it sits, in zh and en (``errors.Issue.as_dict``)."""
+
+    level: str
+    code: str
+    file: str | None = None
+    row: int | None = None
+    field: str | None = None
+    entry: str | None = None
+    message_zh: str
+    message_en: str
+
+
+class ErrorBody(BaseModel):
+    """The first problem's code and messages, and every problem."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    issues: list[IssueOut]
+
+
+class ErrorOut(BaseModel):
+    """Every error the API answers, whatever its status: ``{"error": {...}}``."""
+
+    error: ErrorBody
+
+
+#: Declared on every API route, so that the OpenAPI document describes the errors clients really get.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    422: {"model": ErrorOut, "description": "Invalid parameters or body / 请求参数无效"},
+    "4XX": {"model": ErrorOut, "description": "Refused: unknown, not logged in, not allowed, conflict, too large, "
+                                              "too many requests / 请求被拒绝"},
+    "5XX": {"model": ErrorOut, "description": "Unexpected server error / 服务器内部错误"},
+}
+
+
 def _status(exc: YangfanError) -> int:
     codes = [i.code for i in exc.issues]
-    if "auth.rate_limited" in codes:
+    if any(c.endswith(".rate_limited") for c in codes):
         return 429
     if any(c.startswith("permission.") or c == "auth.csrf" for c in codes):
         return 403
     if any(c.startswith("auth.") for c in codes):
         return 401
+    if any(c.endswith(".too_large") for c in codes):
+        return 413
+    if any(c.endswith(".conflict") for c in codes):  # someone else changed it first: reload and retry
+        return 409
     return 404 if all(c.endswith(".unknown") for c in codes) else 400
 
 
-def error_response(exc: YangfanError) -> JSONResponse:
-    """The one mapping of domain errors to HTTP: a code and a message in zh and en."""
+def error_body(exc: YangfanError, message_zh: str | None = None, message_en: str | None = None) -> dict[str, Any]:
+    """The error JSON: the first issue's code, a message (the first issue's unless given) and every issue."""
     first = exc.issues[0]
-    return JSONResponse(status_code=_status(exc), content={"error": {
-        "code": first.code, "message_zh": first.message_zh, "message_en": first.message_en,
-        "issues": [i.as_dict() for i in exc.issues]}})
+    return {"error": {"code": first.code, "message_zh": message_zh or first.message_zh,
+                      "message_en": message_en or first.message_en, "issues": [i.as_dict() for i in exc.issues]}}
+
+
+def error_response(exc: YangfanError, status: int | None = None) -> JSONResponse:
+    """The one mapping of domain errors to HTTP: a code and a message in zh and en."""
+    return JSONResponse(status_code=status or _status(exc), content=error_body(exc))

@@ -13,10 +13,16 @@ from yangfan.collect.importer import import_content
 from yangfan.errors import YangfanError
 from yangfan.store.db import session_scope
 from yangfan.web.auth import COOKIE, PrincipalDep, UserDep
+from yangfan.web.clients import client_address
 from yangfan.web.deps import YangfanDep
 
 router = APIRouter(tags=["account and imports"])
+#: The largest import file; ``limits.BodyLimit`` refuses a larger body before reading it.
 MAX_UPLOAD = 20 * 1024 * 1024
+#: An import file as the OpenAPI document describes it: CSV text in the request body, with an example.
+IMPORT_BODY = {"requestBody": {"required": True, "content": {"text/csv": {
+    "schema": {"type": "string"},
+    "example": "indicator,org_unit,period,value,unit,disaggregation\nbs_5g,440300,2025-06,8.1,万个,\n"}}}}
 
 
 class LoginIn(BaseModel):
@@ -33,8 +39,7 @@ def _me(principal: Any) -> dict[str, Any]:
 
 @router.post("/auth/login", summary="Log in; sets the session cookie / 登录")
 def do_login(body: LoginIn, request: Request, response: Response, y: YangfanDep) -> dict[str, Any]:
-    client = request.client.host if request.client else "unknown"
-    if not request.app.state.login_limit.allow(client):
+    if not request.app.state.login_limit.allow(client_address(request)):
         raise YangfanError.single("auth.rate_limited", "登录尝试过于频繁，请稍后再试",
                                   "too many login attempts from this address: try again in a minute")
     with session_scope(y.engine) as s:
@@ -60,7 +65,7 @@ def me(principal: PrincipalDep) -> dict[str, Any]:
     return _me(principal)
 
 
-@router.post("/imports", summary="Import a CSV of data values (all rows or none) / 导入数据")
+@router.post("/imports", summary="Import a CSV of data values (all rows or none) / 导入数据", openapi_extra=IMPORT_BODY)
 async def import_values(request: Request, y: YangfanDep, user: UserDep,
                         file_name: Annotated[str, Query(min_length=1, max_length=200)]) -> dict[str, Any]:
     """Every row must be valid and inside the caller's scope; reporters' values wait for review."""
@@ -69,7 +74,7 @@ async def import_values(request: Request, y: YangfanDep, user: UserDep,
         raise YangfanError.single("file.too_large", "文件过大（上限 20 MB）", "file too large (20 MB at most)")
     result = import_content(y.engine, content, file_name, y.catalog, y.tree, status=import_status(user.grants),
                             user=user.username or "", allowed=lambda v: may_write(user.grants, v, y.tree))
-    if not result.repeated and import_status(user.grants) == "approved":
-        y.rebuild()
+    # Also after a repeat: the analytics may have missed an earlier commit (a build killed after it).
+    y.follow()
     return {"batch_id": result.batch_id, "inserted": result.inserted, "revised": result.revised,
             "unchanged": result.unchanged, "repeated": result.repeated, "status": import_status(user.grants)}

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from yangfan.geo.orgunits import OrgUnit
+from yangfan.web.auth import PrincipalDep
 from yangfan.web.deps import PageDep, YangfanDep
 from yangfan.web.responses import cached_json, paged_json
 
@@ -40,9 +41,10 @@ def get_org_unit(code: str, request: Request, y: YangfanDep) -> Response:
 
 
 @router.get("/periods", summary="Periods that have values / 有数据的期间")
-def list_periods(request: Request, y: YangfanDep, page: PageDep,
+def list_periods(request: Request, y: YangfanDep, page: PageDep, principal: PrincipalDep,
                  type: Annotated[str | None, Query(pattern="^(month|quarter|year)$")] = None) -> Response:
-    periods = [p for p in y.analytics.periods() if type is None or p.type == type]
+    """Periods with values the caller may read: an approved month not yet published is the ministry's only."""
+    periods = [p for p in y.analytics.periods(principal.published_only) if type is None or p.type == type]
     rows = [{"code": p.code, "type": p.type, "start": p.start.isoformat(), "end_month": p.end_month.code}
             for p in periods]
-    return paged_json(request, rows, page)
+    return paged_json(request, rows, page, private=not principal.published_only)
