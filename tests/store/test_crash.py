@@ -63,7 +63,7 @@ def test_kill_9_during_imports_and_rebuilds(tmp_path: Path, artifacts_dir: Path)
             import_content(y.engine, content, f"batch{n}.csv", y.catalog, y.tree)
             command, kind = [YANGFAN, "rebuild"], "rebuild"
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.8, 5.0))  # start-up takes about a second: kills land in start-up, write, build
+        time.sleep(rng.uniform(0.8, 3.5))  # start-up takes about a second: kills land in start-up, write, build
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills[kind] += 1
