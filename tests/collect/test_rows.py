@@ -191,3 +191,11 @@ def test_rows_keep_the_numbers_they_have_in_the_file() -> None:
     with pytest.raises(YangfanError) as exc:
         validate_rows(rows, CATALOG, get_tree(), "f.csv", numbers=[3, 7])
     assert exc.value.issues[0].location.row == 7
+
+
+def test_one_reading_names_every_problem_of_a_row() -> None:
+    row = {"indicator": "bs_5g", "org_unit": "440300", "period": "2025-12", "value": "-5e400", "unit": "万个",
+           "source_url": "javascript:alert(1)"}
+    with pytest.raises(YangfanError) as err:
+        validate_rows([row], CATALOG, get_tree(), "f.csv")
+    assert sorted(i.field for i in err.value.issues) == ["source_url", "value"]  # type: ignore[type-var]

@@ -136,11 +136,13 @@ class _RowChecker:
         number = self._number(n, get["value"])
         factor = self._factor(n, get.get("unit", ""), ind.unit if ind else None)
         details = self._details(n, get)
-        if ind is None or period is None or qualifier is None or number is None or factor is None or details is None:
+        # The value's range is checked whenever it can be, so that one reading names every problem of the row.
+        value = (self._base_value(n, get["value"], number, factor, ind.unit)
+                 if ind is not None and number is not None and factor is not None else None)
+        if ind is None or period is None or qualifier is None or value is None or details is None:
             return None
-        value = self._base_value(n, get["value"], number, factor, ind.unit)
         scope = self._scope(n, ind, period, get.get("scope", ""), get.get("disaggregation", ""))
-        if value is None or scope is None:
+        if scope is None:
             return None
         priority, url = details
         return NewValue(
