@@ -198,4 +198,4 @@ def test_one_reading_names_every_problem_of_a_row() -> None:
            "source_url": "javascript:alert(1)"}
     with pytest.raises(YangfanError) as err:
         validate_rows([row], CATALOG, get_tree(), "f.csv")
-    assert sorted(i.field for i in err.value.issues) == ["source_url", "value"]  # type: ignore[type-var]
+    assert sorted(i.location.field or "" for i in err.value.issues) == ["source_url", "value"]
