@@ -55,7 +55,7 @@ def _hidden(i: int) -> Issue:
 def _conflict(row: DataValueRow, action: Action) -> Issue:
     state = row.status if row.is_current else "superseded"
     return Issue("review.conflict",
-                 f"数据值 {row.id} 的状态现为“{state}”，不能{_ZH[action]}（可能已被他人处理，请刷新）",
+                 f"数据值 {row.id} 的状态现为“{_STATE_ZH[state]}”，不能{_ZH[action]}（可能已被他人处理，请刷新）",
                  f"data value {row.id} is now '{state}': it cannot be {_EN[action]} (someone may have acted on it "
                  "first: reload)", Location(entry=str(row.id), field="ids"))
 
@@ -131,6 +131,8 @@ def _supersede_older(session: Session, reviewed: Sequence[DataValueRow], status:
 
 
 _ZH = {"approve": "审核通过", "return": "退回", "publish": "发布"}
+_STATE_ZH = {"draft": "草稿", "submitted": "待审核", "approved": "已审核，待发布", "published": "已发布",
+             "returned": "已退回", "superseded": "已被新版本取代"}
 _EN = {"approve": "approved", "return": "returned", "publish": "published"}
 
 
