@@ -106,10 +106,14 @@ class Yangfan:
 
     def rebuild(self, say: Callable[[str], None] = lambda _m: None) -> dict[str, float]:
         """Rebuild the analytics table from the store's released values (one build at a time, across processes)."""
+        with build_lock(self.settings.analytics_path):
+            return self._build(say)
+
+    def _build(self, say: Callable[[str], None] = lambda _m: None) -> dict[str, float]:
+        """One build, by a caller holding the build lock."""
         from yangfan.analytics.cube import rebuild
 
-        with build_lock(self.settings.analytics_path):
-            return rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
+        return rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
 
     def behind(self) -> bool:
         """True when the store holds committed changes that the analytics build does not include."""
@@ -132,9 +136,7 @@ class Yangfan:
         with build_lock(self.settings.analytics_path):
             if not self.behind():
                 return False
-            from yangfan.analytics.cube import rebuild
-
-            rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree)
+            self._build()
             return True
 
     def query(self, q: Query) -> list[Figure]:

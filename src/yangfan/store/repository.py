@@ -110,7 +110,7 @@ def write_batch(session: Session, file_name: str, digest: str, values: Sequence[
     session.flush()
     ensure_periods(session, {v.period for v in values})
     sources = _source_ids(session, values)
-    current = _current_rows(session, values)
+    current = current_rows(session, {v.indicator for v in values}, {v.period for v in values})
     inserted = revised = unchanged = 0
     new_rows: list[dict[str, object]] = []
     for v in values:
@@ -162,10 +162,9 @@ def last_change(session: Session) -> int:
     return int(session.scalar(select(func.max(ChangeRow.id))) or 0)
 
 
-def _current_rows(session: Session, values: Sequence[NewValue]
-                  ) -> dict[tuple[str, str, str, str, int], list[DataValueRow]]:
-    indicators = {v.indicator for v in values}
-    periods = {v.period for v in values}
+def current_rows(session: Session, indicators: set[str], periods: set[str]
+                 ) -> dict[tuple[str, str, str, str, int], list[DataValueRow]]:
+    """The current versions of these indicators and periods, by key and source, in one query."""
     rows = session.scalars(select(DataValueRow).where(
         DataValueRow.is_current.is_(True), DataValueRow.indicator_code.in_(indicators),
         DataValueRow.period_code.in_(periods)))

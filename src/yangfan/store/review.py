@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from yangfan.errors import Issue, Location, YangfanError
 from yangfan.store import audit
 from yangfan.store.models import DataValueRow, ImportBatchRow
-from yangfan.store.repository import elect_preferred, record_change, supersede
+from yangfan.store.repository import current_rows, elect_preferred, record_change, supersede
 from yangfan.store.values import RELEASED, Status
 
 Action = Literal["approve", "return", "publish"]
@@ -120,13 +120,10 @@ def review(session: Session, actor: str, ids: Sequence[int], action: Action,
 
 def _supersede_older(session: Session, reviewed: Sequence[DataValueRow], status: str) -> None:
     """A version that reaches ``status`` replaces the older versions of its source that it now outranks."""
+    current = current_rows(session, {r.indicator_code for r in reviewed}, {r.period_code for r in reviewed})
     for r in reviewed:
-        older = session.scalars(select(DataValueRow).where(
-            DataValueRow.indicator_code == r.indicator_code, DataValueRow.org_unit_code == r.org_unit_code,
-            DataValueRow.period_code == r.period_code, DataValueRow.disaggregation == r.disaggregation,
-            DataValueRow.source_id == r.source_id, DataValueRow.is_current.is_(True),
-            DataValueRow.version < r.version))
-        supersede(older, status)
+        standing = current.get((r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation, r.source_id), [])
+        supersede((o for o in standing if o.version < r.version), status)
     session.flush()
 
 
