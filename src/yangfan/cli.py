@@ -49,13 +49,22 @@ def init() -> None:
     err.print(f"store ready: {y.settings.store_url}")
 
 
-def _rebuild(y: Yangfan) -> None:
+def _rebuild(y: Yangfan, full: bool = True) -> None:
+    """A full rebuild, or (``full=False``) the store's new changes applied to the analytics."""
     progress, title = _steps("rebuild")
     with progress:
         task = progress.add_task(title, total=None)
-        stats = y.rebuild(lambda msg: progress.update(task, description=f"analytics: {msg}"))
-    err.print(f"analytics rebuilt: {int(stats['facts'])} values → {int(stats['cube'])} cells "
-              f"in {stats['total_s']:.1f} s ({y.settings.analytics_path})")
+        say = lambda msg: progress.update(task, description=f"analytics: {msg}")  # noqa: E731
+        stats = y.rebuild(say) if full else y.follow(say)
+    if stats is None:
+        err.print("analytics up to date: no change to apply / 分析数据已是最新")
+        return
+    if full or not stats["kind"]:
+        err.print(f"analytics rebuilt: {int(stats['facts'])} values → {int(stats['cube'])} cells "
+                  f"in {stats['total_s']:.1f} s ({y.settings.analytics_path})")
+    else:
+        err.print(f"analytics updated: {int(stats['changes'])} change(s), {int(stats['facts'])} values read → "
+                  f"{int(stats['cells'])} cells recomputed in {stats['total_s']:.2f} s")
     flagged = len(y.analytics.quality_notes())
     if flagged:
         err.print(f"质量提示 {flagged} 条 / {flagged} values failed a consistency check: `yangfan quality` lists them")
@@ -83,9 +92,10 @@ def _state(result: WriteResult) -> str:
 
 
 @app.command()
-def rebuild() -> None:
-    """Rebuild the analytics table from the store's approved values. / 重建分析表。"""
-    _rebuild(_yangfan())
+def rebuild(full: Annotated[bool, typer.Option(
+        "--full", help="recompute everything from the store (recovery), not only what changed")] = False) -> None:
+    """Bring the analytics table up to the store's approved values. / 更新（--full 重建）分析表。"""
+    _rebuild(_yangfan(), full)
 
 
 @app.command("import")
@@ -110,7 +120,7 @@ def import_(
         err.print(f"{file.name}: {result.inserted} new, {result.revised} revised, {result.unchanged} unchanged")
     # Also after a repeat: an earlier run may have been killed between its commit and its rebuild.
     if y.behind():
-        _rebuild(y)
+        _rebuild(y, full=False)
 
 
 @app.command()
@@ -272,7 +282,9 @@ def maps_build(force: Annotated[bool, typer.Option(help="rebuild even when the c
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="server processes; one of them builds "
+                                                                   "the analytics, the others follow")] = 1) -> None:
     """Serve the web pages and the API. / 启动网页服务。"""
     import uvicorn
 
@@ -280,8 +292,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     y = _yangfan()
     # X-Forwarded-For is believed only from the configured proxies (uvicorn's default trusts 127.0.0.1).
-    uvicorn.run(create_app(y), host=host, port=port, log_level="info",
-                forwarded_allow_ips=list(y.settings.trusted_proxies) or "")
+    forwarded = list(y.settings.trusted_proxies) or ""
+    if workers == 1:
+        uvicorn.run(create_app(y), host=host, port=port, log_level="info", forwarded_allow_ips=forwarded)
+    else:  # each worker process builds its app from the same environment
+        uvicorn.run("yangfan.web.app:app_from_environment", factory=True, workers=workers, host=host, port=port,
+                    log_level="info", forwarded_allow_ips=forwarded)
 
 
 def _log_path() -> Path:

@@ -13,6 +13,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from yangfan.analytics.builder import Builder
 from yangfan.analytics.progress import Progress, progress_table
 from yangfan.analytics.query import Analytics, Figure, Query
 from yangfan.catalog import Catalog, get_catalog
@@ -49,6 +50,7 @@ class Yangfan:
 
     def __init__(self, settings: Settings | None = None) -> None:
         self.settings = settings or get_settings()
+        self._builder: Builder | None = None
 
     @cached_property
     def engine(self) -> Engine:
@@ -105,39 +107,65 @@ class Yangfan:
             return write_batch(session, "demo-subnational", fingerprint(values), values, status="published")
 
     def rebuild(self, say: Callable[[str], None] = lambda _m: None) -> dict[str, float]:
-        """Rebuild the analytics table from the store's released values (one build at a time, across processes)."""
-        with build_lock(self.settings.analytics_path):
-            return self._build(say)
-
-    def _build(self, say: Callable[[str], None] = lambda _m: None) -> dict[str, float]:
-        """One build, by a caller holding the build lock."""
+        """Rebuild the analytics in full from the store's released values (recovery; one build at a time, across
+        processes)."""
         from yangfan.analytics.cube import rebuild
 
-        return rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
+        with build_lock(self.settings.analytics_path):
+            return rebuild(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
 
     def behind(self) -> bool:
         """True when the store holds committed changes that the analytics build does not include."""
+        return self.pending() > 0
+
+    def pending(self) -> int:
+        """How many changes committed to the store the analytics build does not include yet."""
+        from sqlalchemy import func, select
+
         from yangfan.store.db import session_scope
-        from yangfan.store.repository import last_change
+        from yangfan.store.models import ChangeRow
 
-        with session_scope(self.engine) as session:
-            latest = last_change(session)
         try:
-            return self.analytics.build.applied_change < latest
-        except YangfanError:  # not built yet: behind if there is anything to build
-            return latest > 0
+            applied = self.analytics.build.applied_change
+        except YangfanError:  # not built yet: everything is pending
+            applied = 0
+        with session_scope(self.engine) as session:
+            return int(session.scalar(select(func.count()).where(ChangeRow.id > applied)) or 0)
 
-    def follow(self) -> bool:
-        """Bring the analytics up to the store's last change; returns whether it built.
+    def follow(self, say: Callable[[str], None] = lambda _m: None) -> dict[str, float] | None:
+        """Bring the analytics up to the store's last change, recomputing only what the changes touched;
+        returns the build's figures, or None when there was nothing to apply.
 
         Callers that arrive while a build runs wait for it and then find nothing left to do: changes that
         arrive together are applied by one build.
         """
+        from yangfan.analytics.incremental import update
+
         with build_lock(self.settings.analytics_path):
-            if not self.behind():
-                return False
-            self._build()
-            return True
+            return update(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
+
+    def start_builder(self) -> Builder:
+        """Start this process's background builder (a server does; the CLI builds in the foreground)."""
+        if self._builder is None:
+            path = self.settings.analytics_path
+            self._builder = Builder(self.follow, path.with_suffix(".leader"), self.settings.build_poll_seconds)
+            self._builder.start()
+        return self._builder
+
+    def stop_builder(self) -> None:
+        if self._builder is not None:
+            self._builder.stop()
+            self._builder = None
+
+    @property
+    def builder(self) -> Builder | None:
+        """This process's background builder, when it runs one."""
+        return self._builder
+
+    def changed(self) -> None:
+        """A change was committed to the store: have the builder apply it (no waiting for the build)."""
+        if self._builder is not None:
+            self._builder.notify()
 
     def query(self, q: Query) -> list[Figure]:
         """Figures for a query: the same numbers for the CLI, the API and every page."""

@@ -65,6 +65,11 @@ class Settings(BaseSettings):
     downloads_per_minute: int = Field(
         60, ge=1, description="Downloads (CSV/XLSX) one client address may make per minute (per server process)."
     )
+    build_poll_seconds: float = Field(
+        1.0, gt=0, le=60,
+        description=("How often the server's analytics builder looks for changes committed by other processes "
+                     "(the CLI, other server workers); a change made through this process is applied at once."),
+    )
     population_vintage: Literal["publication_date", "previous_year_end", "period_year_end"] = Field(
         "publication_date",
         description=(

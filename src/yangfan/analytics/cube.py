@@ -9,20 +9,22 @@ native periods: queries combine periods by the rules in ``timerules``.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from yangfan.analytics.export import export_facts
-from yangfan.analytics.quality import check
+from yangfan.analytics.quality import RULES, check
 from yangfan.catalog import Catalog
 from yangfan.geo.orgunits import OrgUnitTree
 
@@ -64,6 +66,11 @@ _DEMOTED = ("首选来源的数值未通过一致性检查，改用本来源的�
 #: ('ministry'), or only those who read published ones ('public', the published figure a newer approved one
 #: will replace). A key is split only while some released value of it is not yet published.
 AUDIENCES = ("all", "ministry", "public")
+#: The years an ENUM of periods covers besides those of the facts (see ``calendar``).
+FIRST_YEAR, LAST_YEAR = 2000, 2040
+#: Bumped when the cube's layout or rules of computation change: an incremental build never writes into a build
+#: made by other rules (``recipe``).
+CUBE_FORMAT = 2
 
 
 def split_aggregate(select: str, source: str, where: str, group: str, split: str, split_on: str) -> str:
@@ -104,15 +111,23 @@ def _rollup(parent: str, link: str, expected: str, where: str, carry: str) -> st
     ANTI JOIN own o ON {_ON_KEY.format(a="o", b="s", org="s.org_unit")} AND (o.aud = 'all' OR o.aud = s.aud)"""
 
 
-def _key_types(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tree: OrgUnitTree) -> None:
+def calendar() -> set[str]:
+    """Every year, quarter and month the platform can hold: a new month then fits the period type of an
+    existing build, which an incremental build writes into."""
+    years = range(FIRST_YEAR, LAST_YEAR + 1)
+    return ({str(y) for y in years} | {f"{y}Q{q}" for y in years for q in range(1, 5)}
+            | {f"{y}-{m:02d}" for y in years for m in range(1, 13)})
+
+
+def _key_types(con: duckdb.DuckDBPyConnection, tables: list[pa.Table], catalog: Catalog, tree: OrgUnitTree) -> None:
     """ENUM types for the key columns: joins, groups and sorts on small integers, in code order."""
-    def distinct(column: str) -> list[str]:
-        return sorted(set(pc.unique(facts[column]).to_pylist()) | {""})
+    def distinct(column: str) -> set[str]:
+        return {""} | {v for t in tables for v in pc.unique(t[column].cast(pa.string())).to_pylist()}
 
     con.execute(f"CREATE TYPE aud_t AS ENUM {AUDIENCES}")
-    values = {"indicator_t": sorted(catalog.indicators), "period_t": distinct("period"),
+    values = {"indicator_t": sorted(catalog.indicators), "period_t": sorted(distinct("period") | calendar()),
               "unit_t": sorted([u.code for u in tree.units.values()] + list(tree.groups)),
-              "disagg_t": distinct("disagg"), "scope_t": distinct("scope")}
+              "disagg_t": sorted(distinct("disagg")), "scope_t": sorted(distinct("scope"))}
     for name, codes in values.items():
         con.execute(f"CREATE TYPE {name} AS ENUM (SELECT unnest($v))", {"v": codes})
 
@@ -130,20 +145,27 @@ def _reference_tables(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: Or
     con.execute("CREATE TEMP TABLE n_members AS SELECT grp AS code, count(*)::INTEGER AS n FROM members GROUP BY grp")
 
 
-def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tree: OrgUnitTree,
-           say: Progress) -> None:
+def build_rows(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tree: OrgUnitTree,
+           say: Progress = lambda _msg: None, extras: pa.Table | None = None) -> None:
+    """The cube of ``facts`` into table ``cube`` of ``con``.
+
+    An incremental build (``incremental``) passes besides the facts it recomputes: facts marked ``context``, which
+    only the consistency checks read (the month before, the part of a whole), and ``extras``, cube rows of the
+    provinces it leaves alone, which the sums to the nation and the groups add in as they are.
+    """
     # Intermediate tables are TEMP (in memory, spilling if needed): only the final cube is written to the file.
-    _key_types(con, facts, catalog, tree)
+    _key_types(con, [facts] + ([extras] if extras is not None else []), catalog, tree)
     _reference_tables(con, catalog, tree)
+    context = "context" if "context" in facts.column_names else "FALSE"
     say("reported values")
-    con.execute("""
+    con.execute(f"""
         CREATE TEMP TABLE facts AS
         SELECT indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit, period::period_t AS period,
                disagg::disagg_t AS disagg, value, qualifier = 'lower_bound' AS lower_bound,
                qualifier = 'approx' AS approx, 'reported' AS origin, FALSE AS incomplete,
                status = 'published' AS published,
                source_id IN (SELECT id FROM sources WHERE kind = 'demo') AS demo,
-               scope::scope_t AS scope, value_id, source_id, preferred, priority
+               scope::scope_t AS scope, value_id, source_id, preferred, priority, {context} AS context
         FROM facts_arrow""")
     # Every released value of a key is a candidate, for everyone ('all') while all of them are published. A key
     # with an approved value not yet published is split: the ministry's candidates are all of them with the
@@ -163,7 +185,7 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
         FROM facts SEMI JOIN split USING ({_KEY}) WHERE published""")
     con.execute("DROP TABLE facts")
     # The consistency checks judge the values as the ministry sees them (every released value).
-    con.execute("CREATE TEMP VIEW candidates AS SELECT * EXCLUDE (aud) FROM audienced WHERE aud <> 'public'")
+    con.execute("CREATE TEMP VIEW candidates AS SELECT * EXCLUDE (aud, context) FROM audienced WHERE aud <> 'public'")
     con.execute("CREATE TEMP VIEW reported AS SELECT * EXCLUDE (preferred) FROM candidates WHERE preferred")
     say("consistency checks")
     check(con, catalog)
@@ -175,9 +197,11 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
                 "GROUP BY value_id")
     con.execute("""
         CREATE TEMP VIEW noted AS
-        SELECT c.*, coalesce(q.notes, []::VARCHAR[]) AS quality FROM audienced c LEFT JOIN notes q USING (value_id)""")
+        SELECT c.* EXCLUDE (context), coalesce(q.notes, []::VARCHAR[]) AS quality
+        FROM audienced c LEFT JOIN notes q USING (value_id) WHERE NOT c.context""")
     # Only keys that some other source also gives need an election (few): the rest pass as they are.
-    con.execute(f"CREATE TEMP TABLE contested AS SELECT DISTINCT {_KEY}, aud FROM audienced WHERE NOT preferred")
+    con.execute(f"CREATE TEMP TABLE contested AS SELECT DISTINCT {_KEY}, aud FROM audienced "
+                "WHERE NOT preferred AND NOT context")
     con.execute(f"""
         CREATE TEMP VIEW elected AS
         SELECT * EXCLUDE (preferred) FROM noted ANTI JOIN contested USING ({_KEY}, aud)
@@ -201,6 +225,13 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
         WHERE NOT (same AND aud = 'public')""")
     con.execute("CREATE TEMP TABLE derived AS SELECT * FROM checked LIMIT 0")
     con.execute("CREATE TEMP VIEW work AS SELECT * FROM checked UNION ALL SELECT * FROM derived")
+    if extras is not None:
+        con.register("extras_arrow", extras)
+        con.execute("""INSERT INTO derived BY NAME SELECT * REPLACE (
+                           indicator::VARCHAR::indicator_t AS indicator, org_unit::VARCHAR::unit_t AS org_unit,
+                           period::VARCHAR::period_t AS period, disagg::VARCHAR::disagg_t AS disagg,
+                           scope::VARCHAR::scope_t AS scope, aud::VARCHAR::aud_t AS aud)
+                       FROM extras_arrow""")
     say("totals from parts")
     # A total that was not reported is the sum of its parts along one dimension (the first by name). A figure
     # restated on a later coverage (disaggregation scope=…) is not a part of anything.
@@ -243,8 +274,38 @@ def _build(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog, tr
     con.execute("CREATE TABLE visible_periods AS SELECT DISTINCT period::VARCHAR AS period, aud FROM cube")
 
 
+def recipe(catalog: Catalog, tree: OrgUnitTree) -> str:
+    """A fingerprint of everything besides the facts that a cell depends on: the indicators' rules of
+    aggregation, the org-unit tree and its groups, the consistency rules and the cube's format. A build made
+    by another recipe is rebuilt in full rather than patched."""
+    digest = hashlib.sha256(f"cube {CUBE_FORMAT}\n".encode())
+    for code, ind in sorted(catalog.indicators.items()):
+        digest.update(f"{code} {ind.kind} {ind.org_aggregation} {ind.period_type} {ind.time_aggregation} "
+                      f"{ind.display_divisor} {ind.decimals}\n".encode())
+    for u in sorted(tree.units.values(), key=lambda u: u.code):
+        digest.update(f"{u.code} {u.parent} {u.level}\n".encode())
+    for g, m in sorted(tree.group_memberships()):
+        digest.update(f"{g} {m}\n".encode())
+    digest.update(RULES.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def write_build_row(con: duckdb.DuckDBPyConnection, *, applied_change: int, as_of: datetime | None, kind: str,
+                    since_full: int, recipe_id: str) -> str:
+    """The ``build`` table of a snapshot: its id, when it was made, the last change of the store it includes
+    (the platform compares it with the store's change log to know whether the analytics are behind, after a
+    crash too) and when that change was committed."""
+    build_id = uuid.uuid4().hex[:12]
+    con.execute("CREATE OR REPLACE TABLE build AS SELECT $id AS build_id, now()::TIMESTAMP AS built_at, "
+                "$change::BIGINT AS applied_change, $as_of::TIMESTAMP AS as_of, $kind AS kind, "
+                "$since::INTEGER AS since_full, $recipe AS recipe",
+                {"id": build_id, "change": applied_change, "as_of": as_of, "kind": kind, "since": since_full,
+                 "recipe": recipe_id})
+    return build_id
+
+
 def build_cube(facts: pa.Table, sources: pa.Table, target: Path, catalog: Catalog, tree: OrgUnitTree,
-               say: Progress = lambda _msg: None, applied_change: int = 0) -> int:
+               say: Progress = lambda _msg: None, applied_change: int = 0, as_of: datetime | None = None) -> int:
     """Write the analytics file for these facts, atomically (readers never see half a cube); returns its size."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(".building")
@@ -255,17 +316,26 @@ def build_cube(facts: pa.Table, sources: pa.Table, target: Path, catalog: Catalo
         con.register("facts_arrow", facts)
         con.register("sources_arrow", sources)
         con.execute("CREATE TABLE sources AS SELECT * FROM sources_arrow")
-        _build(con, facts, catalog, tree, say)
-        # Which build this is and the last change of the store it includes: the platform compares it with the
-        # store's change log to know whether the analytics are behind (after a crash, too).
-        con.execute("CREATE TABLE build AS SELECT $id AS build_id, now() AS built_at, "
-                    "$change::BIGINT AS applied_change", {"id": uuid.uuid4().hex[:12], "change": applied_change})
+        build_rows(con, facts, catalog, tree, say)
+        write_build_row(con, applied_change=applied_change, as_of=as_of, kind="full", since_full=0,
+                        recipe_id=recipe(catalog, tree))
         n_cube = int(con.execute("SELECT count(*) FROM cube").fetchone()[0])  # type: ignore[index]
         con.execute("CHECKPOINT")
     finally:
         con.close()
     os.replace(tmp, target)
     return n_cube
+
+
+def last_change(conn: Connection) -> tuple[int, datetime | None]:
+    """The store's latest change: its id (0 when none) and when it was committed."""
+    row = conn.execute(text("SELECT id, at FROM change_log ORDER BY id DESC LIMIT 1")).first()
+    return (0, None) if row is None else (int(row[0]), timestamp(row[1]))
+
+
+def timestamp(value: object) -> datetime | None:
+    """A time read from the store (SQLite returns text for a server-side default)."""
+    return value if isinstance(value, datetime) or value is None else datetime.fromisoformat(str(value))
 
 
 def rebuild(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
@@ -276,10 +346,10 @@ def rebuild(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
     # Read before the facts: a change committed in between is then in the facts but not counted as applied,
     # which costs at most one more build, never a missed change.
     with store.connect() as conn:
-        applied = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM change_log")).scalar_one())
+        applied, as_of = last_change(conn)
     facts = export_facts(store.url)
     sources = export_sources(store)
     t_export = time.perf_counter() - t0
-    n_cube = build_cube(facts, sources, target, catalog, tree, say, applied)
+    n_cube = build_cube(facts, sources, target, catalog, tree, say, applied, as_of)
     return {"facts": float(facts.num_rows), "cube": float(n_cube), "export_s": t_export,
             "total_s": time.perf_counter() - t0}

@@ -29,7 +29,7 @@ FACT_SCHEMA = pa.schema([("value_id", pa.int64()), ("indicator", pa.string()), (
                          ("status", pa.string()), ("preferred", pa.bool_()),
                          ("priority", pa.int64())])
 FACT_COLUMNS = tuple(FACT_SCHEMA.names)
-_EXPORT_SQL = f"""
+EXPORT_SQL = f"""
 SELECT id, indicator_code, org_unit_code, period_code, disaggregation, value, qualifier, scope, source_id, status,
        preferred, priority
 FROM data_value
@@ -57,7 +57,7 @@ def _connect(url: URL) -> Any:
 
 def _read_range(url: URL, lo: int, hi: int) -> pa.Table:
     with _connect(url) as conn, conn.cursor() as cur:
-        cur.execute(f"{_EXPORT_SQL} AND id >= {int(lo)} AND id < {int(hi)}")
+        cur.execute(f"{EXPORT_SQL} AND id >= {int(lo)} AND id < {int(hi)}")
         table = cur.fetch_arrow_table()
     return table.rename_columns(list(FACT_COLUMNS)).cast(FACT_SCHEMA)
 

@@ -53,6 +53,18 @@ def get_rules(path: Path = RULES) -> Rules:
     return Rules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
 
 
+def monthly_stocks(catalog: Catalog) -> list[str]:
+    """The indicators whose monthly values are checked against the month before and the year before."""
+    return [i.code for i in catalog.indicators.values()
+            if i.kind == "raw" and i.period_type == "month" and i.time_aggregation == "stock"
+            and i.org_aggregation == "sum"]
+
+
+#: Months back that a monthly value is judged against (``_Checker.monthly``): the month before, and the month
+#: a year before that.
+MONTHS_JUDGED_AGAINST = (1, 13)
+
+
 class _Checker:
     """Runs each check over the ``candidates`` of a build connection, against its ``reported`` values, and
     writes a note for each failing value into the temp table ``flags``."""
@@ -146,9 +158,7 @@ class _Checker:
     def monthly(self) -> None:
         """Jumps and falls of monthly stocks, written straight into ``flags`` in SQL: a flood of reports that
         all jump (or a benchmark's random numbers) must not become a million Python objects."""
-        stocks = [i.code for i in self.catalog.indicators.values()
-                  if i.kind == "raw" and i.period_type == "month" and i.time_aggregation == "stock"
-                  and i.org_aggregation == "sum"]
+        stocks = monthly_stocks(self.catalog)
         # Each reported month with the month before and the month a year before that (window functions over
         # one sorted pass, not self-joins over every value); another source's value is judged against the same
         # neighbours as the preferred one of its key.

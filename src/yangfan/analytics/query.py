@@ -9,7 +9,9 @@ the ratio of its two sums.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -157,12 +159,16 @@ FROM hits ORDER BY out_period, side DESC, indicator, period
 
 @dataclass(frozen=True, slots=True)
 class Build:
-    """One build of the analytics file."""
+    """One build of the analytics file (a snapshot)."""
 
     id: str
     built_at: datetime
     #: The id of the store's last change (change_log) that the build includes.
     applied_change: int
+    #: When that change was committed: the data are as of then (the build's time when there was none).
+    as_of: datetime | None = None
+    #: 'full' or 'incremental'.
+    kind: str = "full"
 
 
 def audience(published_only: bool) -> str:
@@ -170,56 +176,101 @@ def audience(published_only: bool) -> str:
     return "public" if published_only else "ministry"
 
 
+class _Snapshot:
+    """One opened build file. A reader keeps the file it opened: a new build replaces the path, not the file."""
+
+    def __init__(self, path: Path, stamp: tuple[int, int]) -> None:
+        self.stamp = stamp
+        self.con = duckdb.connect(str(path), read_only=True)
+
+    @cached_property
+    def build(self) -> Build:
+        cur = self.con.cursor()
+        try:
+            cur.execute("SELECT * FROM build")
+        except duckdb.CatalogException:  # a file built before builds were recorded: it includes nothing known
+            return Build("", datetime.fromtimestamp(self.stamp[1] / 1e9), -1)
+        row = dict(zip([d[0] for d in cur.description or ()], cur.fetchone() or (), strict=True))
+        return Build(row["build_id"], row["built_at"], int(row["applied_change"]), row.get("as_of"),
+                     row.get("kind", "full"))
+
+    @cached_property
+    def source_urls(self) -> dict[int, str]:
+        return {i: u for i, u in self.con.cursor().execute("SELECT id, url FROM sources WHERE url <> ''").fetchall()}
+
+    @cached_property
+    def known(self) -> dict[str, set[str]]:
+        """Every code of each key column of the cube (the values of its ENUM types)."""
+        return {t: {r[0] for r in self.con.cursor().execute(f"SELECT unnest(enum_range(NULL::{t}))").fetchall()}
+                for t in ("indicator_t", "period_t", "unit_t", "disagg_t")}
+
+
 class Analytics:
-    """Reads the analytics file built by ``cube.rebuild``; safe to share between threads."""
+    """Reads the analytics file built by ``cube.rebuild``; safe to share between threads.
+
+    Each call reads the newest build, unless the caller pinned one (``pinned``): a page or an API response then
+    answers wholly from the build it started with, however many builds land meanwhile.
+    """
 
     def __init__(self, path: Path, catalog: Catalog, tree: OrgUnitTree,
                  population_year: PopulationYear | None = None) -> None:
         self.path, self.catalog, self.tree = path, catalog, tree
         self.population_year = population_year or population_year_rule("publication_date")
         self._lock = threading.Lock()
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._mtime = 0.0
+        self._latest: _Snapshot | None = None
+        self._pin: ContextVar[_Snapshot | None] = ContextVar(f"analytics-pin-{id(self)}", default=None)
+
+    def _snapshot(self) -> _Snapshot:
+        pinned = self._pin.get()
+        if pinned is not None:
+            return pinned
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            raise YangfanError.single("analytics.missing", "分析库尚未构建：请运行 yangfan demo 或 yangfan rebuild",
+                                      "the analytics table is not built yet: run `yangfan demo` or "
+                                      "`yangfan rebuild`") from None
+        stamp = (st.st_ino, st.st_mtime_ns)
+        with self._lock:
+            if self._latest is None or self._latest.stamp != stamp:  # a new build replaced the file: open it
+                # The old snapshot is closed when the last reader that pinned it lets go of it.
+                self._latest = _Snapshot(self.path, stamp)
+            return self._latest
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
-        if not self.path.exists():
-            raise YangfanError.single("analytics.missing", "分析库尚未构建：请运行 yangfan demo 或 yangfan rebuild",
-                                      "the analytics table is not built yet: run `yangfan demo` or `yangfan rebuild`")
-        with self._lock:
-            mtime = self.path.stat().st_mtime
-            if self._con is None or mtime != self._mtime:  # reopen after a rebuild replaced the file
-                if self._con is not None:
-                    self._con.close()
-                self._con = duckdb.connect(str(self.path), read_only=True)
-                self._mtime = mtime
-                self.__dict__.pop("_source_urls", None)
-                self.__dict__.pop("_known", None)
-                self.__dict__.pop("_build", None)
-            return self._con.cursor()
+        return self._snapshot().con.cursor()
+
+    @contextmanager
+    def pinned(self) -> Iterator[Build | None]:
+        """Answer every read inside the block from the build that is newest now; yields it (None when there is
+        no build yet)."""
+        try:
+            snap: _Snapshot | None = self._snapshot()
+        except YangfanError:
+            snap = None
+        token = self._pin.set(snap)
+        try:
+            yield snap.build if snap is not None else None
+        finally:
+            self._pin.reset(token)
 
     @property
-    def version(self) -> float:
-        """Identity of the current build (its file's modification time): results change only with it."""
-        return self.path.stat().st_mtime if self.path.exists() else 0.0
+    def version(self) -> str:
+        """Identity of the build that answers: results change only with it."""
+        return self.build.id or str(self._snapshot().stamp)
 
     @property
     def build(self) -> Build:
         """Which build answers (its id and time) and the last change of the store it includes."""
-        self._cursor().close()  # reopens the file, and forgets what it knew, if a new build replaced it
-        return self._build
+        return self._snapshot().build
 
-    @cached_property
-    def _build(self) -> Build:
-        try:
-            row = self._cursor().execute("SELECT build_id, built_at, applied_change FROM build").fetchone()
-        except duckdb.CatalogException:  # a file built before builds were recorded: it includes nothing known
-            return Build("", datetime.fromtimestamp(self.version), -1)
-        assert row is not None
-        return Build(row[0], row[1], int(row[2]))
-
-    @cached_property
+    @property
     def _source_urls(self) -> dict[int, str]:
-        return {i: u for i, u in self._cursor().execute("SELECT id, url FROM sources WHERE url <> ''").fetchall()}
+        return self._snapshot().source_urls
+
+    @property
+    def _known(self) -> dict[str, set[str]]:
+        return self._snapshot().known
 
     def _plan(self, indicators: list[Indicator], periods: tuple[Period, ...]) -> pa.Table:
         """One row per stored cell (or annual lookup) that each figure needs, per side of its ratio."""
@@ -247,15 +298,9 @@ class Analytics:
                 terms.extend((t.indicator, t.period, t.sign, False, "") for t in rule)
         return terms
 
-    @cached_property
-    def _known(self) -> dict[str, set[str]]:
-        """Every code of each key column of the cube (the values of its ENUM types)."""
-        return {t: {r[0] for r in self._cursor().execute(f"SELECT unnest(enum_range(NULL::{t}))").fetchall()}
-                for t in ("indicator_t", "period_t", "unit_t", "disagg_t")}
-
     def _execute(self, sql: str, plan: pa.Table, units: list[str], q: Query) -> list[tuple[Any, ...]]:
-        cur = self._cursor()
-        known = self._known
+        snap = self._snapshot()
+        cur, known = snap.con.cursor(), snap.known
         lists = {"indicators": ("indicator_t", plan["in_ind"].to_pylist()),
                  "periods": ("period_t", plan["in_period"].to_pylist()),
                  "annual": ("indicator_t", plan.filter(plan["annual"])["in_ind"].to_pylist()),

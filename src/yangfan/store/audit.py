@@ -93,14 +93,20 @@ def _dump(value: Any) -> str:
     return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def serialise(session: Session) -> None:
+    """Hold, until the transaction ends, the lock that orders the writers of the audit log and the change log
+    (PostgreSQL; SQLite has a single writer anyway). Taking it again in the same transaction is free."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_APPEND_LOCK)))
+
+
 def append(session: Session, actor: str, action: str, entity: str, entity_id: str,
            before: Any = None, after: Any = None) -> AuditRow:
     """Add an entry inside the caller's transaction (so a change and its entry commit or fail together);
     a checkpoint is written once that transaction commits."""
     bind_ = session.get_bind()
     key = config_for(bind_).key
-    if bind_.dialect.name == "postgresql":
-        session.execute(select(func.pg_advisory_xact_lock(_APPEND_LOCK)))
+    serialise(session)
     last = session.scalars(select(AuditRow).order_by(AuditRow.id.desc()).limit(1)).first()
     prev = last.hash if last else GENESIS
     at = datetime.now(UTC).isoformat(timespec="microseconds")

@@ -138,6 +138,8 @@ class DataValueRow(Base):
             name="uq_data_value_version",
         ),
         Index("ix_data_value_key", "indicator_code", "org_unit_code", "period_code", "disaggregation"),
+        # The slices of an incremental analytics build, and the current rows of a batch's indicators and periods.
+        Index("ix_data_value_slice", "indicator_code", "period_code"),
     )
 
 
@@ -217,7 +219,8 @@ class ChangeRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
     kind: Mapped[str] = mapped_column(String(32))
-    #: Which values: the ids, or the batch; enough to say what a build applied.
+    #: Which values (the ids, or the batch) and what they touched: ``slices`` (indicator, period) and ``units``,
+    #: the cells an incremental build recomputes (a change without them is applied by a full build).
     detail: Mapped[str] = mapped_column(Text, default="")
 
 

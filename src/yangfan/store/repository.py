@@ -140,7 +140,8 @@ def write_batch(session: Session, file_name: str, digest: str, values: Sequence[
                  after={"file": file_name, "sha256": digest, "status": status, "inserted": inserted,
                         "revised": revised, "unchanged": unchanged})
     if status in RELEASED and new_rows:
-        record_change(session, "import", {"batch": batch.id})
+        record_change(session, "import", {"batch": batch.id},
+                      ((str(r["indicator_code"]), str(r["org_unit_code"]), str(r["period_code"])) for r in new_rows))
     return WriteResult(batch.id, inserted, revised, unchanged)
 
 
@@ -151,9 +152,19 @@ def supersede(standing: Iterable[DataValueRow], status: str) -> None:
             r.is_current = False
 
 
-def record_change(session: Session, kind: str, detail: Mapping[str, object]) -> None:
-    """Note, in the caller's transaction, that released values changed: the analytics must follow."""
-    session.add(ChangeRow(kind=kind, detail=json.dumps(detail, sort_keys=True)))
+def record_change(session: Session, kind: str, detail: Mapping[str, object],
+                  touched: Iterable[tuple[str, str, str]]) -> None:
+    """Note, in the caller's transaction, that released values changed: the analytics must follow.
+
+    ``touched``: the (indicator, org unit, period) of every value whose release changed. The analytics recompute
+    the slices (indicator, period) of these units and what depends on them, not the whole cube.
+    """
+    keys = set(touched)
+    body = {**detail, "slices": sorted({(i, p) for i, _, p in keys}), "units": sorted({u for _, u, _ in keys})}
+    # Ids must reach the log in commit order, or a build could count as applied a change committed after it read:
+    # SQLite has one writer at a time; on PostgreSQL the audit's lock, held to the commit, serialises the writers.
+    audit.serialise(session)
+    session.add(ChangeRow(kind=kind, detail=json.dumps(body, sort_keys=True)))
     session.flush()
 
 

@@ -114,7 +114,8 @@ def review(session: Session, actor: str, ids: Sequence[int], action: Action,
     audit.append(session, actor, f"data.{action}", "data_value", ",".join(map(str, unique))[:200],
                  before={"status": before}, after={"status": after, "ids": unique, "note": note})
     if after in RELEASED:
-        record_change(session, f"review.{action}", {"ids": unique})
+        record_change(session, f"review.{action}", {"ids": unique},
+                      ((r.indicator_code, r.org_unit_code, r.period_code) for r in reviewed))
     return Reviewed(action, tuple(unique), after)
 
 

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yangfan.context import Yangfan
 from yangfan.settings import REPO_ROOT
-from yangfan.web import apidocs, failures, pages
+from yangfan.web import apidocs, builds, failures, pages
 from yangfan.web.api import account, boundaries, catalog, figures, geo, review
 from yangfan.web.clients import trusted_networks
 from yangfan.web.deps import bounded_integers
@@ -25,7 +25,8 @@ from yangfan.web.responses import ERROR_RESPONSES
 HERE = Path(__file__).parent
 ECHARTS = REPO_ROOT / "node_modules" / "echarts" / "dist"
 API_PREFIX = "/api/v1"
-API_ROUTERS = (catalog.router, geo.router, figures.router, account.router, boundaries.router, review.router)
+API_ROUTERS = (catalog.router, geo.router, figures.router, builds.router, account.router, boundaries.router,
+               review.router)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
@@ -71,8 +72,10 @@ def create_app(y: Yangfan) -> FastAPI:
         # The cockpit is the page most people open first: compute it while nobody waits. Never a daemon thread
         # (even when started from one, as a server in a thread does): the process aborted (exit 134) when the
         # interpreter stopped under a running DuckDB query, so an exit right after start-up waits for it.
+        y.start_builder()  # applies committed changes in the background; one process of a server builds
         threading.Thread(target=pages.warm_up, args=(y,), name="yangfan-warm-up", daemon=False).start()
         yield
+        y.stop_builder()
 
     trusted_networks(tuple(y.settings.trusted_proxies))  # a wrong entry stops the start, not a login
     # FastAPI's own /docs and /redoc load scripts from a CDN that the CSP refuses: ``apidocs`` serves /docs.
@@ -86,6 +89,7 @@ def create_app(y: Yangfan) -> FastAPI:
     # Added innermost first: the security headers wrap everything, the 500 handler wraps the body limit.
     app.add_middleware(BodyLimit, limits=BODY_LIMITS)
     app.add_middleware(failures.ServerErrors, api_prefix=API_PREFIX)
+    app.add_middleware(builds.PinBuild, yangfan=y)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     if ECHARTS.exists():
@@ -97,3 +101,9 @@ def create_app(y: Yangfan) -> FastAPI:
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for the platform configured by the environment: the factory each worker process of
+    ``yangfan serve --workers N`` calls."""
+    return create_app(Yangfan())

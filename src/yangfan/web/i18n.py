@@ -24,6 +24,11 @@ TEXTS: dict[str, dict[Lang, str]] = {
                         "re-publications, each with its source link). Synthetic demo data is always marked "
                         "“演示数据”; this page contains none."},
     "as_of": {"zh": "数据截至", "en": "Data as of"},
+    "build": {"zh": "分析数据版本", "en": "Analytics build"},
+    "build_as_of": {"zh": "含截至以下时间审核的数据", "en": "includes data approved up to"},
+    "build_new": {"zh": "已有更新的数据：刷新本页即可查看。",
+                  "en": "Newer figures are available: reload this page to see them."},
+    "build_reload": {"zh": "刷新", "en": "Reload"},
     "code": {"zh": "编号", "en": "Code"},
     "indicator": {"zh": "指标", "en": "Indicator"},
     "target": {"zh": "目标", "en": "Target"},

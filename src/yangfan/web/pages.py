@@ -19,6 +19,7 @@ from yangfan.store.db import session_scope
 from yangfan.store.review import pending
 from yangfan.web.api.review import submission_record
 from yangfan.web.auth import PUBLIC, AdminDep, Principal, PrincipalDep, UserDep
+from yangfan.web.builds import pinned_build
 from yangfan.web.clients import client_address
 from yangfan.web.cockpit import cockpit_rows
 from yangfan.web.deps import YangfanDep
@@ -54,15 +55,14 @@ def render(request: Request, name: str, principal: Principal, lang: Lang, status
     return templates.TemplateResponse(request, name, {
         "lang": lang, "t": texts(lang), "switch_url": str(request.url.include_query_params(lang=other)),
         "user": principal.username, "csrf": principal.csrf_token, "path": request.url.path,
-        "is_admin": principal.is_administrator, **context},
+        "is_admin": principal.is_administrator, "build": pinned_build(request), **context},
         status_code=status_code)
 
 
 def warm_up(y: Yangfan) -> None:
-    """Bring the analytics up to the store (a build may have been killed after a commit), then compute the
-    cockpit in both languages, so that the first visitor does not wait for it."""
+    """Compute the cockpit in both languages, so that the first visitor does not wait for it (the builder brings
+    the analytics up to the store meanwhile: a new build is computed again on the first visit)."""
     try:
-        y.follow()
         for lang in ("zh", "en"):
             for plan in y.catalog.plans:
                 cockpit_rows(y, plan, lang)

@@ -74,7 +74,6 @@ async def import_values(request: Request, y: YangfanDep, user: UserDep,
         raise YangfanError.single("file.too_large", "文件过大（上限 20 MB）", "file too large (20 MB at most)")
     result = import_content(y.engine, content, file_name, y.catalog, y.tree, status=import_status(user.grants),
                             user=user.username or "", allowed=lambda v: may_write(user.grants, v, y.tree))
-    # Also after a repeat: the analytics may have missed an earlier commit (a build killed after it).
-    y.follow()
+    y.changed()  # the builder applies it in the background: the response does not wait for the analytics
     return {"batch_id": result.batch_id, "inserted": result.inserted, "revised": result.revised,
             "unchanged": result.unchanged, "repeated": result.repeated, "status": import_status(user.grants)}

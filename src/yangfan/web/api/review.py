@@ -59,5 +59,5 @@ def do_review(body: ReviewIn, y: YangfanDep, user: UserDep) -> dict[str, Any]:
     with session_scope(y.engine) as s:
         result = review(s, user.username or "", body.ids, body.action, allowed, body.note, y.settings.four_eyes)
     if result.changes_analytics:
-        y.follow()
+        y.changed()  # the builder applies it in the background: the response does not wait for the analytics
     return {"action": result.action, "ids": list(result.ids), "status": result.status}

@@ -1,0 +1,323 @@
+"""Bring the analytics up to the store by recomputing only what the new changes touched.
+
+A change in the store's log names the slices (indicator, period) and the org units it touched. A cell of the
+cube depends on the values of its own slice within its province (the sums county → prefecture → province), on
+the provinces' cells (the nation and the groups), and through the consistency checks on a few neighbours: the
+month before and the month a year before (jumps), the part or whole of the same key, and, for the nation, the
+regions' parts and shares. So a change to values of province R in slice (i, p) recomputes province R and the top
+(nation, groups, reporting units) of (i, p); the next month and the month a year on of R, whose checks compare
+with p; and the slices whose checks compare with (i, p). The recomputation runs the same build as a full rebuild
+(``cube._build``) over the facts of those cells, with the neighbours' facts marked as context (checked against,
+never summed) and the other provinces' cells of the slices added in as they stand.
+
+The new snapshot is a copy of the current one with those cells replaced, written beside it and moved into place:
+readers keep the old file until they open the new one. Anything the rules cannot patch (a build made by other
+rules, a change that does not say what it touched, a value type the snapshot's ENUMs do not know, or a change
+touching a large part of the cube) gets a full rebuild instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy import BindParameter, Connection, Engine, bindparam, text
+
+from yangfan.analytics import cube
+from yangfan.analytics.export import EXPORT_SQL, FACT_SCHEMA
+from yangfan.analytics.quality import MONTHS_JUDGED_AGAINST, Rules, get_rules, monthly_stocks
+from yangfan.catalog import Catalog
+from yangfan.geo.orgunits import OrgUnitTree
+
+#: The region of the nation, the groups and the reporting units that are not places: recomputed with every slice.
+TOP = "top"
+#: Past this many incremental builds the next one is full: deleted cells leave holes in the file and the cube
+#: loses its sort order, which a full build restores.
+COMPACT_AFTER = 500
+#: A change set that touches more than this share of the cube's (slice, region) cells is applied in full.
+FULL_ABOVE = 0.25
+
+Cell = tuple[str, str, str]  # (indicator, period, region)
+
+
+class Regions:
+    """Each org unit's region: the province it lies in, or ``TOP``."""
+
+    def __init__(self, tree: OrgUnitTree) -> None:
+        self.of: dict[str, str] = {}
+        for code, unit in tree.units.items():
+            if not unit.is_place or not unit.level:
+                self.of[code] = TOP
+                continue
+            while unit.level and unit.level > 1 and unit.parent:
+                unit = tree.units[unit.parent]
+            self.of[code] = unit.code
+        for code in tree.groups:
+            self.of[code] = TOP
+        self.units: dict[str, list[str]] = defaultdict(list)
+        for code, region in sorted(self.of.items()):
+            self.units[region].append(code)
+        self.provinces = sorted(r for r in self.units if r != TOP)
+
+
+_REGIONS: dict[int, tuple[OrgUnitTree, Regions]] = {}
+
+
+def _regions(tree: OrgUnitTree) -> Regions:
+    """The regions of a tree, computed once per tree (kept with it, so that its id is not reused)."""
+    if id(tree) not in _REGIONS:
+        _REGIONS[id(tree)] = (tree, Regions(tree))
+    return _REGIONS[id(tree)][1]
+
+
+def _month_shift(period: str, months: int) -> str | None:
+    if len(period) != 7 or period[4] != "-":
+        return None
+    k = int(period[:4]) * 12 + int(period[5:]) - 1 + months
+    return f"{k // 12}-{k % 12 + 1:02d}"
+
+
+class Dependencies:
+    """Which cells a change touches, and which facts recomputing them needs (``quality`` rules)."""
+
+    def __init__(self, catalog: Catalog, rules: Rules | None = None) -> None:
+        rules = rules or get_rules()
+        self.stocks = set(monthly_stocks(catalog))
+        self.partners: dict[str, set[str]] = defaultdict(set)
+        for rule in rules.parts:
+            self.partners[rule.part].add(rule.whole)
+            self.partners[rule.whole].add(rule.part)
+        self.implied = [(r.whole, r.part, r.share) for r in rules.implied_wholes]
+
+    def affected(self, touched: Iterable[Cell]) -> set[Cell]:
+        """The cells whose cube rows may change: the touched ones, the later months whose checks compare with
+        them, the other side of a part-whole check, and the top of every slice concerned."""
+        out: set[Cell] = set()
+        for i, p, r in touched:
+            out.add((i, p, r))
+            if i in self.stocks:
+                out.update((i, q, r) for q in (_month_shift(p, m) for m in MONTHS_JUDGED_AGAINST) if q)
+            out.update((other, p, r) for other in self.partners.get(i, ()))
+            if r == TOP:
+                out.update((whole, p, TOP) for whole, part, share in self.implied if i in (part, share))
+        out.update({(i, p, TOP) for i, p, _ in out})
+        return out
+
+    def inputs(self, affected: Iterable[Cell]) -> set[Cell]:
+        """The cells whose facts the checks of ``affected`` read besides their own."""
+        out: set[Cell] = set()
+        for i, p, r in affected:
+            if i in self.stocks:
+                out.update((i, q, r) for q in (_month_shift(p, -m) for m in MONTHS_JUDGED_AGAINST) if q)
+            out.update((other, p, r) for other in self.partners.get(i, ()))
+            if r == TOP:
+                for whole, part, share in self.implied:
+                    if i == whole:
+                        out.update({(part, p, TOP), (share, p, TOP)})
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """The store's changes after a build: the last one's id and time, and the cells they touched (None when
+    some change does not say, which only a full build can apply)."""
+
+    last: int
+    as_of: datetime | None
+    count: int
+    touched: set[Cell] | None
+
+
+def pending(conn: Connection, after: int, regions: Regions) -> Pending:
+    """The changes committed after change ``after``."""
+    rows = conn.execute(text("SELECT id, at, detail FROM change_log WHERE id > :after ORDER BY id"),
+                        {"after": after}).all()
+    if not rows:
+        return Pending(after, None, 0, set())
+    last, as_of = int(rows[-1][0]), cube.timestamp(rows[-1][1])
+    touched: set[Cell] | None = set()
+    for row in rows:
+        detail = json.loads(row[2] or "{}")
+        if "slices" not in detail or touched is None:
+            touched = None
+            continue
+        touched_regions = {regions.of.get(u, TOP) for u in detail["units"]}
+        touched.update((i, p, r) for i, p in detail["slices"] for r in touched_regions)
+    return Pending(last, as_of, len(rows), touched)
+
+
+def _read_facts(conn: Connection, cells: set[Cell], affected: set[Cell], regions: Regions) -> pa.Table:
+    """The released values of ``cells``, marked ``context`` outside ``affected``."""
+    indicators = sorted({i for i, _, _ in cells})
+    periods = sorted({p for _, p, _ in cells})
+    wanted_regions = {r for _, _, r in cells}
+    sql = EXPORT_SQL + " AND indicator_code IN :indicators AND period_code IN :periods"
+    params: dict[str, object] = {"indicators": indicators, "periods": periods}
+    binds: list[BindParameter[object]] = [bindparam("indicators", expanding=True),
+                                          bindparam("periods", expanding=True)]
+    if len(wanted_regions) <= len(regions.provinces) // 2:
+        sql += " AND org_unit_code IN :units"
+        params["units"] = sorted(u for r in wanted_regions for u in regions.units[r])
+        binds.append(bindparam("units", expanding=True))
+    rows = conn.execute(text(sql).bindparams(*binds), params).all()
+    of = regions.of
+    kept, context = [], []
+    for row in rows:
+        cell = (row[1], row[3], of.get(row[2], TOP))  # indicator, period, region of the org unit
+        if cell in cells:
+            kept.append(row)
+            context.append(cell not in affected)
+    columns = list(zip(*kept, strict=True)) if kept else [()] * len(FACT_SCHEMA)
+    # Inferred, then cast: SQLite gives booleans as integers.
+    table = pa.table([pa.array(list(c), None if c else f.type).cast(f.type)
+                      for c, f in zip(columns, FACT_SCHEMA, strict=True)], schema=FACT_SCHEMA)
+    return table.append_column("context", pa.array(context, pa.bool_()))
+
+
+def _cells_table(cells: Iterable[Cell]) -> pa.Table:
+    rows = sorted(cells)
+    return pa.table({"indicator": [c[0] for c in rows], "period": [c[1] for c in rows],
+                     "region": [c[2] for c in rows]})
+
+
+def _regions_table(regions: Regions) -> pa.Table:
+    return pa.table({"code": list(regions.of), "region": list(regions.of.values())})
+
+
+class NotPatchable(Exception):
+    """The snapshot cannot take these changes incrementally: a full build must."""
+
+
+def _snapshot_build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree) -> tuple[int, int]:
+    """The applied change and the count of incremental builds of the snapshot on ``con``, if it can be patched."""
+    try:
+        rows = con.execute("SELECT applied_change, since_full, recipe FROM build").fetchall()
+    except duckdb.Error as exc:
+        raise NotPatchable("a snapshot from before incremental builds") from exc
+    row = rows[0]
+    if row[2] != cube.recipe(catalog, tree):
+        raise NotPatchable("the catalog, the org units or the rules changed since the snapshot")
+    if row[1] >= COMPACT_AFTER:
+        raise NotPatchable("compaction due")
+    return int(row[0]), int(row[1])
+
+
+def update(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
+           say: cube.Progress = lambda _m: None, full_above: float = FULL_ABOVE) -> dict[str, float] | None:
+    """Apply the store's changes since the analytics file's build to a new snapshot; a full rebuild when they
+    cannot be patched in. Returns timings and counts (``kind`` 1 for incremental, 0 for full), or None when the
+    analytics were already up to date. The caller holds the build lock."""
+    if not target.exists():
+        return {**cube.rebuild(store, target, catalog, tree, say), "kind": 0.0}
+    t0 = time.perf_counter()
+    regions = _regions(tree)
+    try:
+        with duckdb.connect(str(target), read_only=True) as current:
+            applied, since_full = _snapshot_build(current, catalog, tree)
+        with store.connect() as conn:
+            # One snapshot of the store: the changes and the facts they touched, read in one transaction.
+            if store.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN")
+            else:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            todo = pending(conn, applied, regions)
+            if todo.count == 0:
+                return None
+            if todo.touched is None:
+                raise NotPatchable("a change that does not say what it touched")
+            deps = Dependencies(catalog)
+            affected = deps.affected(todo.touched)
+            facts = _read_facts(conn, affected | deps.inputs(affected), affected, regions)
+            conn.rollback()
+        sources = cube.export_sources(store)
+        t_read = time.perf_counter() - t0
+        say(f"applying {todo.count} change(s): {len(affected)} slice-regions, {facts.num_rows} facts")
+        n_new = _patch(target, facts, sources, affected, regions, catalog, tree, todo, since_full, full_above)
+    except NotPatchable as why:
+        say(f"full rebuild: {why}")
+        return {**cube.rebuild(store, target, catalog, tree, say), "kind": 0.0}
+    return {"facts": float(facts.num_rows), "cells": float(n_new), "changes": float(todo.count),
+            "read_s": t_read, "total_s": time.perf_counter() - t0, "kind": 1.0}
+
+
+def _recompute(facts: pa.Table, sources: pa.Table, extras: pa.Table, catalog: Catalog,
+               tree: OrgUnitTree) -> pa.Table:
+    """The cube rows of the affected cells: the build of their facts, without the provinces added as they stand."""
+    with duckdb.connect(config={"preserve_insertion_order": False}) as con:
+        con.register("facts_arrow", facts)
+        con.register("sources_arrow", sources)
+        con.execute("CREATE TABLE sources AS SELECT * FROM sources_arrow")
+        cube.build_rows(con, facts, catalog, tree, extras=extras)
+        return con.sql("""SELECT * REPLACE (indicator::VARCHAR AS indicator, org_unit::VARCHAR AS org_unit,
+                                  period::VARCHAR AS period, disagg::VARCHAR AS disagg, scope::VARCHAR AS scope,
+                                  aud::VARCHAR AS aud)
+                              FROM cube c
+                              ANTI JOIN extras_arrow x ON x.indicator = c.indicator::VARCHAR
+                                   AND x.period = c.period::VARCHAR AND x.org_unit = c.org_unit::VARCHAR""") \
+            .to_arrow_table()
+
+
+def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell], regions: Regions,
+           catalog: Catalog, tree: OrgUnitTree, todo: Pending, since_full: int, full_above: float) -> int:
+    tmp = target.with_suffix(".patching")
+    for p in (tmp, Path(str(tmp) + ".wal")):
+        p.unlink(missing_ok=True)
+    shutil.copyfile(target, tmp)
+    con = duckdb.connect(str(tmp), config={"preserve_insertion_order": False})
+    try:
+        n_slices = int(con.execute("SELECT count(*) FROM (SELECT DISTINCT indicator, period FROM cube)")
+                       .fetchall()[0][0])
+        if len(affected) > full_above * max(n_slices, 1) * (len(regions.provinces) + 1):
+            raise NotPatchable(f"{len(affected)} slice-regions touched, a large part of the cube")
+        con.register("affected_arrow", _cells_table(affected))
+        con.register("regions_arrow", _regions_table(regions))
+        try:
+            con.execute("""CREATE TEMP TABLE gone AS
+                           SELECT a.indicator::indicator_t AS indicator, a.period::period_t AS period,
+                                  r.code::unit_t AS org_unit
+                           FROM affected_arrow a JOIN regions_arrow r USING (region)""")
+        except duckdb.ConversionException as exc:
+            raise NotPatchable("a period the snapshot does not know") from exc
+        # The provinces that no change touched, as they stand, for the sums to the nation and the groups.
+        con.register("provinces_arrow", pa.table({"code": regions.provinces}))
+        extras = con.sql("""
+            SELECT c.* FROM cube c
+            JOIN (SELECT DISTINCT indicator, period FROM gone) s USING (indicator, period)
+            SEMI JOIN provinces_arrow p ON p.code = c.org_unit::VARCHAR
+            ANTI JOIN gone g USING (indicator, period, org_unit)""").to_arrow_table()
+        rows = _recompute(facts, sources, extras, catalog, tree)
+        con.execute("DELETE FROM cube USING gone g WHERE cube.indicator = g.indicator AND cube.period = g.period "
+                    "AND cube.org_unit = g.org_unit")
+        con.register("rows_arrow", rows)
+        try:
+            con.execute("""INSERT INTO cube BY NAME SELECT * REPLACE (
+                               indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit,
+                               period::period_t AS period, disagg::disagg_t AS disagg, scope::scope_t AS scope,
+                               aud::aud_t AS aud)
+                           FROM rows_arrow ORDER BY indicator, period""")
+        except duckdb.ConversionException as exc:
+            raise NotPatchable("a disaggregation or scope the snapshot does not know") from exc
+        con.execute("DELETE FROM visible_periods WHERE period IN (SELECT DISTINCT period FROM affected_arrow)")
+        con.execute("""INSERT INTO visible_periods SELECT DISTINCT period::VARCHAR, aud FROM cube
+                       WHERE period IN (SELECT DISTINCT period::period_t FROM affected_arrow)""")
+        con.register("sources_arrow", sources)
+        con.execute("CREATE OR REPLACE TABLE sources AS SELECT * FROM sources_arrow")
+        cube.write_build_row(con, applied_change=todo.last, as_of=todo.as_of, kind="incremental",
+                             since_full=since_full + 1, recipe_id=cube.recipe(catalog, tree))
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    os.replace(tmp, target)
+    return int(rows.num_rows)
