@@ -94,7 +94,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(y.settings.store_url.removeprefix("sqlite:///"))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
           phases=PHASES)
 @given(history=st.lists(batch, min_size=1, max_size=3), changes=st.lists(action, min_size=1, max_size=4),
        one_by_one=st.booleans())

@@ -10,7 +10,6 @@ native periods: queries combine periods by the rules in ``timerules``.
 from __future__ import annotations
 
 import hashlib
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import Connection, Engine, text
 
+from yangfan.analytics import snapshots
 from yangfan.analytics.export import export_facts
 from yangfan.analytics.quality import RULES, check
 from yangfan.catalog import Catalog
@@ -307,10 +307,7 @@ def write_build_row(con: duckdb.DuckDBPyConnection, *, applied_change: int, as_o
 def build_cube(facts: pa.Table, sources: pa.Table, target: Path, catalog: Catalog, tree: OrgUnitTree,
                say: Progress = lambda _msg: None, applied_change: int = 0, as_of: datetime | None = None) -> int:
     """Write the analytics file for these facts, atomically (readers never see half a cube); returns its size."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".building")
-    for p in (tmp, Path(str(tmp) + ".wal")):
-        p.unlink(missing_ok=True)
+    tmp = snapshots.start(target, "building")
     con = duckdb.connect(str(tmp), config={"preserve_insertion_order": False})
     try:
         con.register("facts_arrow", facts)
@@ -319,11 +316,14 @@ def build_cube(facts: pa.Table, sources: pa.Table, target: Path, catalog: Catalo
         build_rows(con, facts, catalog, tree, say)
         write_build_row(con, applied_change=applied_change, as_of=as_of, kind="full", since_full=0,
                         recipe_id=recipe(catalog, tree))
-        n_cube = int(con.execute("SELECT count(*) FROM cube").fetchone()[0])  # type: ignore[index]
+        n_cube = int(con.execute("SELECT count(*) FROM cube").fetchall()[0][0])
         con.execute("CHECKPOINT")
-    finally:
+    except BaseException:
         con.close()
-    os.replace(tmp, target)
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    snapshots.publish(target, tmp)
     return n_cube
 
 

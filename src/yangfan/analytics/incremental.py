@@ -19,7 +19,6 @@ touching a large part of the cube) gets a full rebuild instead.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from collections import defaultdict
@@ -32,7 +31,7 @@ import duckdb
 import pyarrow as pa
 from sqlalchemy import BindParameter, Connection, Engine, bindparam, text
 
-from yangfan.analytics import cube
+from yangfan.analytics import cube, snapshots
 from yangfan.analytics.export import EXPORT_SQL, FACT_SCHEMA
 from yangfan.analytics.quality import MONTHS_JUDGED_AGAINST, Rules, get_rules, monthly_stocks
 from yangfan.catalog import Catalog
@@ -221,7 +220,7 @@ def update(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
     t0 = time.perf_counter()
     regions = _regions(tree)
     try:
-        with duckdb.connect(str(target), read_only=True) as current:
+        with duckdb.connect(str(snapshots.resolve(target)), read_only=True) as current:
             applied, since_full = _snapshot_build(current, catalog, tree)
         with store.connect() as conn:
             # One snapshot of the store: the changes and the facts they touched, read in one transaction.
@@ -268,10 +267,8 @@ def _recompute(facts: pa.Table, sources: pa.Table, extras: pa.Table, catalog: Ca
 
 def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell], regions: Regions,
            catalog: Catalog, tree: OrgUnitTree, todo: Pending, since_full: int, full_above: float) -> int:
-    tmp = target.with_suffix(".patching")
-    for p in (tmp, Path(str(tmp) + ".wal")):
-        p.unlink(missing_ok=True)
-    shutil.copyfile(target, tmp)
+    tmp = snapshots.start(target, "patching")
+    shutil.copyfile(snapshots.resolve(target), tmp)
     con = duckdb.connect(str(tmp), config={"preserve_insertion_order": False})
     try:
         n_slices = int(con.execute("SELECT count(*) FROM (SELECT DISTINCT indicator, period FROM cube)")
@@ -319,5 +316,5 @@ def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell]
         tmp.unlink(missing_ok=True)
         raise
     con.close()
-    os.replace(tmp, target)
+    snapshots.publish(target, tmp)
     return int(rows.num_rows)

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import duckdb
 import pyarrow as pa
 
+from yangfan.analytics import snapshots
 from yangfan.analytics.timerules import AnnualLookup, PopulationYear, population_year_rule, rule_for
 from yangfan.catalog import Catalog, Indicator
 from yangfan.errors import YangfanError
@@ -181,7 +182,10 @@ class _Snapshot:
 
     def __init__(self, path: Path, stamp: tuple[int, int]) -> None:
         self.stamp = stamp
-        self.con = duckdb.connect(str(path), read_only=True)
+        try:
+            self.con = duckdb.connect(str(snapshots.resolve(path)), read_only=True)
+        except duckdb.IOException:  # pruned between resolving the link and opening: the link has moved on
+            self.con = duckdb.connect(str(snapshots.resolve(path)), read_only=True)
 
     @cached_property
     def build(self) -> Build:
@@ -225,7 +229,7 @@ class Analytics:
         if pinned is not None:
             return pinned
         try:
-            st = self.path.stat()
+            st = self.path.stat()  # of the file the link points to: a new build is a new file
         except FileNotFoundError:
             raise YangfanError.single("analytics.missing", "分析库尚未构建：请运行 yangfan demo 或 yangfan rebuild",
                                       "the analytics table is not built yet: run `yangfan demo` or "

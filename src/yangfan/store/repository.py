@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from yangfan.catalog import Catalog
@@ -110,7 +110,8 @@ def write_batch(session: Session, file_name: str, digest: str, values: Sequence[
     session.flush()
     ensure_periods(session, {v.period for v in values})
     sources = _source_ids(session, values)
-    current = current_rows(session, {v.indicator for v in values}, {v.period for v in values})
+    current = current_rows(session, {v.indicator for v in values}, {v.period for v in values},
+                           {v.org_unit for v in values})
     inserted = revised = unchanged = 0
     new_rows: list[dict[str, object]] = []
     for v in values:
@@ -173,12 +174,25 @@ def last_change(session: Session) -> int:
     return int(session.scalar(select(func.max(ChangeRow.id))) or 0)
 
 
-def current_rows(session: Session, indicators: set[str], periods: set[str]
+#: Past this many org units a query reads whole slices (indicator × period) rather than naming each unit.
+_NAMED_UNITS = 500
+
+
+def _within(indicators: set[str], periods: set[str], org_units: set[str] | None) -> list[ColumnElement[bool]]:
+    """Rows of these indicators and periods, and of these org units when they are few: a review of one
+    province's return reads its keys through the key index, not the nation's rows of the month."""
+    where: list[ColumnElement[bool]] = [DataValueRow.indicator_code.in_(indicators),
+                                        DataValueRow.period_code.in_(periods)]
+    if org_units is not None and len(org_units) <= _NAMED_UNITS:
+        where.append(DataValueRow.org_unit_code.in_(org_units))
+    return where
+
+
+def current_rows(session: Session, indicators: set[str], periods: set[str], org_units: set[str] | None = None
                  ) -> dict[tuple[str, str, str, str, int], list[DataValueRow]]:
-    """The current versions of these indicators and periods, by key and source, in one query."""
+    """The current versions of these indicators and periods (and org units), by key and source, in one query."""
     rows = session.scalars(select(DataValueRow).where(
-        DataValueRow.is_current.is_(True), DataValueRow.indicator_code.in_(indicators),
-        DataValueRow.period_code.in_(periods)))
+        DataValueRow.is_current.is_(True), *_within(indicators, periods, org_units)))
     out: dict[tuple[str, str, str, str, int], list[DataValueRow]] = {}
     for r in rows:
         out.setdefault((r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation, r.source_id), []).append(r)
@@ -198,10 +212,8 @@ def elect_preferred(session: Session, keys: set[tuple[str, str, str, str]]) -> N
     """
     if not keys:
         return
-    indicators = {k[0] for k in keys}
-    periods = {k[2] for k in keys}
     rows = session.scalars(select(DataValueRow).where(
-        DataValueRow.indicator_code.in_(indicators), DataValueRow.period_code.in_(periods)))
+        *_within({k[0] for k in keys}, {k[2] for k in keys}, {k[1] for k in keys})))
     by_key: dict[tuple[str, str, str, str], list[DataValueRow]] = {}
     for r in rows:
         key = (r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation)

@@ -121,7 +121,8 @@ def review(session: Session, actor: str, ids: Sequence[int], action: Action,
 
 def _supersede_older(session: Session, reviewed: Sequence[DataValueRow], status: str) -> None:
     """A version that reaches ``status`` replaces the older versions of its source that it now outranks."""
-    current = current_rows(session, {r.indicator_code for r in reviewed}, {r.period_code for r in reviewed})
+    current = current_rows(session, {r.indicator_code for r in reviewed}, {r.period_code for r in reviewed},
+                           {r.org_unit_code for r in reviewed})
     for r in reviewed:
         standing = current.get((r.indicator_code, r.org_unit_code, r.period_code, r.disaggregation, r.source_id), [])
         supersede((o for o in standing if o.version < r.version), status)
