@@ -9,14 +9,13 @@ store: every cell, every audience, every quality note, and the periods each audi
 
 from __future__ import annotations
 
+import math
+import os
 import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
-import math
-import os
-
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -112,7 +111,8 @@ def test_an_incremental_build_equals_a_full_build(template: Path, tmp_path_facto
     for n, step in enumerate(changes, start=len(history)):
         _apply(y, step, n)
         if one_by_one:  # each change applied on its own, or all of them together by one build
-            kinds.append(update(y.engine, y.settings.analytics_path, y.catalog, y.tree, said.append, full_above=math.inf))
+            kinds.append(update(y.engine, y.settings.analytics_path, y.catalog, y.tree, said.append,
+                                full_above=math.inf))
     kinds.append(update(y.engine, y.settings.analytics_path, y.catalog, y.tree, said.append, full_above=math.inf))
     full = work / "full.duckdb"
     cube.rebuild(y.engine, full, y.catalog, y.tree)

@@ -43,11 +43,16 @@ def encoded_bytes(body: bytes, headers: dict[str, str] | None = None) -> Encoded
 
 def respond(request: Request, enc: Encoded, headers: dict[str, str] | None = None,
             media_type: str = "application/json") -> Response:
-    """The body, or 304 and no body when the client's If-None-Match names its ETag."""
+    """The body, or 304 and no body when the client's If-None-Match names its ETag.
+
+    The ETag names the analytics build the request answered from besides the body's digest: it changes with
+    every new build, so a client revalidating after a build always gets the build's answer."""
+    build = getattr(request.state, "build", None)
+    etag = f'"{build.id}-{enc.etag[1:-1]}"' if build is not None and build.id else enc.etag
     # Vary: what a logged-in user is shown may differ from what the public is shown.
-    all_headers = {"ETag": enc.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization, Cookie",
+    all_headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization, Cookie",
                    **dict(enc.headers), **(headers or {})}
-    if enc.etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
+    if etag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=all_headers)
     return Response(enc.body, media_type=media_type, headers=all_headers)
 
