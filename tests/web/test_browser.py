@@ -5,6 +5,7 @@ Screenshots land in test-artifacts/ for people to look at (CJK must render, no t
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -184,4 +185,55 @@ def test_an_administrator_approves_and_publishes_a_submission(page: Any, live_ur
     approved.locator("input[type=checkbox]").check()
     page.click("button[data-action=publish]")
     page.locator(f"#review-table tr[data-id='{value_id}']").wait_for(state="detached")  # published: no longer pending
+    assert errors == []
+
+
+def test_an_approval_reaches_the_cockpit_while_the_server_runs(page: Any, tmp_path: Path,
+                                                               artifacts_dir: Path) -> None:
+    """A reporter's June return, approved and published in the browser, shows on the cockpit moments later: the
+    server's builder applies it in the background, and the page names the build it was computed from."""
+    from tests.builders import platform
+    from tests.web.conftest import PASSWORD, serving
+    from yangfan.access import accounts
+    from yangfan.access.roles import Role
+    from yangfan.collect.importer import import_content
+    from yangfan.store.db import session_scope
+    from yangfan.web.app import create_app
+
+    y = platform(tmp_path)
+    header = "indicator,org_unit,period,value,unit\n"
+    import_content(y.engine, (header + "bs_5g,100000,2025-05,400,万个\npopulation,100000,2024,140828,万人\n").encode(),
+                   "may.csv", y.catalog, y.tree, status="published")
+    with session_scope(y.engine) as s:
+        accounts.create_user(s, "test", "admin", PASSWORD)
+        accounts.grant(s, "test", "admin", Role.administrator, None, y.tree)
+    y.rebuild()
+    import_content(y.engine, (header + "bs_5g,100000,2025-06,422.5,万个\n").encode(), "june.csv", y.catalog, y.tree,
+                   status="submitted")
+    errors = _no_errors(page)
+    with serving(create_app(y)) as url:
+        page.goto(url + "/")
+        first_build = page.locator("#build").get_attribute("data-build")
+        assert "28.4" in page.inner_text("main")  # 400万 / 140,828万 × 10⁴, May
+        page.goto(url + "/login")
+        page.fill("#username", "admin")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#logout")
+        page.goto(url + "/review")
+        for action in ("approve", "publish"):
+            row = page.locator("#review-table tr", has_text="2025-06").first
+            row.locator("input[type=checkbox]").check()
+            page.click(f"button[data-action={action}]")
+            if action == "approve":
+                page.locator("#review-table tr[data-status=approved]").wait_for()
+        page.locator("#review-table tr", has_text="2025-06").wait_for(state="detached")
+        page.goto(url + "/")
+        deadline = time.monotonic() + 20
+        while "30.0" not in page.inner_text("main") and time.monotonic() < deadline:  # 422.5万 / 140,828万 × 10⁴
+            time.sleep(0.3)
+            page.reload()
+        assert "30.0" in page.inner_text("main")
+        assert page.locator("#build").get_attribute("data-build") != first_build
+        page.screenshot(path=str(artifacts_dir / "cockpit-after-approval.png"), full_page=True)
     assert errors == []
