@@ -182,6 +182,10 @@ def _read_facts(conn: Connection, cells: set[Cell], affected: set[Cell], regions
     return table.append_column("context", pa.array(context, pa.bool_()))
 
 
+def _literals(codes: set[str]) -> str:
+    return ", ".join("'" + c.replace("'", "''") + "'" for c in sorted(codes))
+
+
 def _cells_table(cells: Iterable[Cell]) -> pa.Table:
     rows = sorted(cells)
     return pa.table({"indicator": [c[0] for c in rows], "period": [c[1] for c in rows],
@@ -271,10 +275,15 @@ def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell]
     shutil.copyfile(snapshots.resolve(target), tmp)
     con = duckdb.connect(str(tmp), config={"preserve_insertion_order": False})
     try:
-        n_slices = int(con.execute("SELECT count(*) FROM (SELECT DISTINCT indicator, period FROM cube)")
-                       .fetchall()[0][0])
-        if len(affected) > full_above * max(n_slices, 1) * (len(regions.provinces) + 1):
+        # The cube's size in slice-regions, from the small table of periods rather than a scan of the cube.
+        n_periods = int(con.execute("SELECT count(DISTINCT period) FROM visible_periods").fetchall()[0][0])
+        n_cells = max(n_periods, 1) * len({i for i, _, _ in affected}) * (len(regions.provinces) + 1)
+        if len(affected) > full_above * n_cells:
             raise NotPatchable(f"{len(affected)} slice-regions touched, a large part of the cube")
+        # Constant lists of the touched indicators and periods: the scans skip the row groups outside them (the
+        # cube is sorted by indicator and period).
+        within = (f"cube.indicator IN ({_literals({i for i, _, _ in affected})}) "
+                  f"AND cube.period IN ({_literals({p for _, p, _ in affected})})")
         con.register("affected_arrow", _cells_table(affected))
         con.register("regions_arrow", _regions_table(regions))
         try:
@@ -287,13 +296,14 @@ def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell]
         # The provinces that no change touched, as they stand, for the sums to the nation and the groups.
         con.register("provinces_arrow", pa.table({"code": regions.provinces}))
         extras = con.sql("""
-            SELECT c.* FROM cube c
+            SELECT cube.* FROM cube
             JOIN (SELECT DISTINCT indicator, period FROM gone) s USING (indicator, period)
-            SEMI JOIN provinces_arrow p ON p.code = c.org_unit::VARCHAR
-            ANTI JOIN gone g USING (indicator, period, org_unit)""").to_arrow_table()
+            SEMI JOIN provinces_arrow p ON p.code = cube.org_unit::VARCHAR
+            ANTI JOIN gone g USING (indicator, period, org_unit)
+            WHERE """ + within).to_arrow_table()
         rows = _recompute(facts, sources, extras, catalog, tree)
         con.execute("DELETE FROM cube USING gone g WHERE cube.indicator = g.indicator AND cube.period = g.period "
-                    "AND cube.org_unit = g.org_unit")
+                    f"AND cube.org_unit = g.org_unit AND {within}")
         con.register("rows_arrow", rows)
         try:
             con.execute("""INSERT INTO cube BY NAME SELECT * REPLACE (
