@@ -307,9 +307,7 @@ def write_build_row(con: duckdb.DuckDBPyConnection, *, applied_change: int, as_o
 def build_cube(facts: pa.Table, sources: pa.Table, target: Path, catalog: Catalog, tree: OrgUnitTree,
                say: Progress = lambda _msg: None, applied_change: int = 0, as_of: datetime | None = None) -> int:
     """Write the analytics file for these facts, atomically (readers never see half a cube); returns its size."""
-    tmp = snapshots.start(target, "building")
-    con = duckdb.connect(str(tmp), config={"preserve_insertion_order": False})
-    try:
+    with snapshots.writing(target) as con:
         con.register("facts_arrow", facts)
         con.register("sources_arrow", sources)
         con.execute("CREATE TABLE sources AS SELECT * FROM sources_arrow")
@@ -317,13 +315,6 @@ def build_cube(facts: pa.Table, sources: pa.Table, target: Path, catalog: Catalo
         write_build_row(con, applied_change=applied_change, as_of=as_of, kind="full", since_full=0,
                         recipe_id=recipe(catalog, tree))
         n_cube = int(con.execute("SELECT count(*) FROM cube").fetchall()[0][0])
-        con.execute("CHECKPOINT")
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    con.close()
-    snapshots.publish(target, tmp)
     return n_cube
 
 

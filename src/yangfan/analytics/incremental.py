@@ -19,7 +19,6 @@ touching a large part of the cube) gets a full rebuild instead.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections import defaultdict
 from collections.abc import Iterable
@@ -271,10 +270,7 @@ def _recompute(facts: pa.Table, sources: pa.Table, extras: pa.Table, catalog: Ca
 
 def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell], regions: Regions,
            catalog: Catalog, tree: OrgUnitTree, todo: Pending, since_full: int, full_above: float) -> int:
-    tmp = snapshots.start(target, "patching")
-    shutil.copyfile(snapshots.resolve(target), tmp)
-    con = duckdb.connect(str(tmp), config={"preserve_insertion_order": False})
-    try:
+    with snapshots.writing(target, patch=True) as con:
         # The cube's size in slice-regions, from the small table of periods rather than a scan of the cube.
         n_periods = int(con.execute("SELECT count(DISTINCT period) FROM visible_periods").fetchall()[0][0])
         n_cells = max(n_periods, 1) * len({i for i, _, _ in affected}) * (len(regions.provinces) + 1)
@@ -320,11 +316,4 @@ def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell]
         con.execute("CREATE OR REPLACE TABLE sources AS SELECT * FROM sources_arrow")
         cube.write_build_row(con, applied_change=todo.last, as_of=todo.as_of, kind="incremental",
                              since_full=since_full + 1, recipe_id=cube.recipe(catalog, tree))
-        con.execute("CHECKPOINT")
-    except BaseException:
-        con.close()
-        tmp.unlink(missing_ok=True)
-        raise
-    con.close()
-    snapshots.publish(target, tmp)
     return int(rows.num_rows)

@@ -10,8 +10,13 @@ readers in other processes that resolved the link just before it moved.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
 
 #: Snapshots kept besides the current one.
 KEEP = 2
@@ -49,3 +54,22 @@ def publish(target: Path, built: Path) -> None:
         if old != final:
             old.unlink(missing_ok=True)
             Path(f"{old}.wal").unlink(missing_ok=True)
+
+
+@contextmanager
+def writing(target: Path, patch: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to a new snapshot (a copy of the current one when ``patch``), published when the block
+    ends and removed if it fails: readers see the whole new build or none of it."""
+    tmp = start(target, "patching" if patch else "building")
+    if patch:
+        shutil.copyfile(resolve(target), tmp)
+    con = duckdb.connect(str(tmp), config={"preserve_insertion_order": False})
+    try:
+        yield con
+        con.execute("CHECKPOINT")
+    except BaseException:
+        con.close()
+        tmp.unlink(missing_ok=True)
+        raise
+    con.close()
+    publish(target, tmp)
