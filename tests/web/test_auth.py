@@ -150,6 +150,7 @@ def test_an_administrators_import_is_approved_and_counted(y: Yangfan) -> None:
     r = c.post("/api/v1/imports", params={"file_name": "e.csv"}, content=csv("bs_5g,100000,2025-06,450,万个,"),
                headers={"X-CSRF-Token": csrf})
     assert r.json()["status"] == "approved"
+    y.follow()  # the server's builder does this in the background (a bare TestClient runs no lifespan)
     figure = c.get("/api/v1/data-values", params={"indicator": "bs_5g", "org_unit": "100000",
                                                   "period": "2025-06"}).json()[0]
     assert figure["value"] == 4_500_000  # the rebuild after an approved import makes it visible
@@ -159,6 +160,7 @@ def test_approved_but_unpublished_figures_are_hidden_from_the_public(y: Yangfan)
     admin, csrf = client_for(y, "admin")
     admin.post("/api/v1/imports", params={"file_name": "f.csv"}, content=csv("bs_5g,100000,2025-07,460,万个,"),
                headers={"X-CSRF-Token": csrf})
+    y.follow()  # the server's builder does this in the background
     params = {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-07"}
     assert admin.get("/api/v1/data-values", params=params).json()[0]["value"] == 4_600_000
     public, _ = client_for(y)
@@ -225,6 +227,7 @@ def test_each_reporter_sees_only_its_own_unpublished_values_and_a_reviewer_appro
     admin, admin_csrf = client_for(y, "admin")
     ok = admin.post("/api/v1/reviews", json={"ids": ids, "action": "approve"}, headers={"X-CSRF-Token": admin_csrf})
     assert ok.status_code == 200 and ok.json()["status"] == "approved"
+    y.follow()  # the server's builder does this in the background
     figure = admin.get("/api/v1/data-values", params={"indicator": "bs_5g", "org_unit": "440300",
                                                       "period": "2025-06"}).json()[0]
     assert figure["value"] == 81_000
