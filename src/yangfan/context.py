@@ -144,11 +144,13 @@ class Yangfan:
         with build_lock(self.settings.analytics_path):
             return update(self.engine, self.settings.analytics_path, self.catalog, self.tree, say)
 
-    def start_builder(self) -> Builder:
-        """Start this process's background builder (a server does; the CLI builds in the foreground)."""
+    def start_builder(self, after: Callable[[], object] | None = None) -> Builder:
+        """Start this process's background builder (a server does; the CLI builds in the foreground); ``after``
+        runs after each build it applies."""
         if self._builder is None:
             path = self.settings.analytics_path
-            self._builder = Builder(self.follow, path.with_suffix(".leader"), self.settings.build_poll_seconds)
+            self._builder = Builder(self.follow, path.with_suffix(".leader"), self.settings.build_poll_seconds,
+                                    after)
             self._builder.start()
         return self._builder
 

@@ -22,8 +22,11 @@ log = logging.getLogger(__name__)
 class Builder:
     """One worker thread of one process; ``follow`` applies what the store holds and the analytics do not."""
 
-    def __init__(self, follow: Callable[[], object], leader_lock: Path, poll_seconds: float = 1.0) -> None:
-        self._follow, self._lock_path, self.poll = follow, leader_lock, poll_seconds
+    def __init__(self, follow: Callable[[], object], leader_lock: Path, poll_seconds: float = 1.0,
+                 after: Callable[[], object] | None = None) -> None:
+        """``after`` runs after each build this worker applies (a server computes its cockpit again, so that
+        the first visitor after an approval does not wait for it)."""
+        self._follow, self._lock_path, self.poll, self._after = follow, leader_lock, poll_seconds, after
         self._wake, self._stop = threading.Event(), threading.Event()
         self._lock: IO[str] | None = None
         self._thread: threading.Thread | None = None
@@ -74,6 +77,8 @@ class Builder:
                 try:
                     if self._follow():
                         self.builds += 1
+                        if self._after is not None:  # beside the next build, not before it
+                            threading.Thread(target=self._after, name="yangfan-after-build", daemon=False).start()
                     self.failure = None
                 except Exception as exc:  # noqa: BLE001 — a failed build is retried; the snapshot keeps serving
                     self.failure = f"{type(exc).__name__}: {exc}"

@@ -77,15 +77,35 @@ def read_facts(url: URL) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def export_facts(url: URL) -> pa.Table:
+def select_facts(url: URL, where: str) -> tuple[pa.Table, int]:
+    """Released, current values matching the SQL condition ``where`` (built by the caller from codes), and the
+    id of the store's last change, both read in one transaction: the facts are the store as of that change."""
+    with _connect(url) as conn, conn.cursor() as cur:
+        if url.get_backend_name() == "postgresql":
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cur.execute("SELECT coalesce(max(id), 0) FROM change_log")
+        last = int(cur.fetchone()[0])
+        cur.execute(f"{EXPORT_SQL} AND {where}")
+        table = cur.fetch_arrow_table()
+        conn.rollback()
+    return table.rename_columns(list(FACT_COLUMNS)).cast(FACT_SCHEMA), last
+
+
+def export_facts(url: URL, where: str | None = None) -> pa.Table:
     """Released, current data values of the store at ``url``: the preferred one of each key and the released
-    alternatives from other sources (the analytics build falls back on one when the preferred fails a check)."""
+    alternatives from other sources (the analytics build falls back on one when the preferred fails a check).
+
+    With ``where``: only the values matching it (``select_facts``), with the store's last change in the table's
+    metadata (``last_change``)."""
     if url.get_backend_name() != "sqlite":
-        return read_facts(url)
+        if where is None:
+            return read_facts(url)
+        table, last = select_facts(url, where)
+        return table.replace_schema_metadata({"last_change": str(last)})
     with tempfile.TemporaryDirectory(prefix="yangfan-export-") as tmp:
         out = Path(tmp) / "facts.arrow"
         done = subprocess.run([sys.executable, "-m", "yangfan.analytics.export",
-                               url.render_as_string(hide_password=False), str(out)],
+                               url.render_as_string(hide_password=False), str(out), *([where] if where else [])],
                               capture_output=True, text=True, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"exporting the store failed: {done.stderr.strip()[-2000:]}")
@@ -94,9 +114,14 @@ def export_facts(url: URL) -> pa.Table:
 
 
 def main() -> None:
-    """Child-process entry: write the facts of the store to an Arrow IPC file."""
+    """Child-process entry: write the facts of the store (those matching the optional condition) to an Arrow
+    IPC file."""
     url, out = make_url(sys.argv[1]), sys.argv[2]
-    table = read_facts(url)
+    if len(sys.argv) > 3:
+        table, last = select_facts(url, sys.argv[3])
+        table = table.replace_schema_metadata({"last_change": str(last)})
+    else:
+        table = read_facts(url)
     with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
 

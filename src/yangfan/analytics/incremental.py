@@ -28,10 +28,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import BindParameter, Connection, Engine, bindparam, text
+from sqlalchemy import Connection, Engine, text
 
 from yangfan.analytics import cube, snapshots
-from yangfan.analytics.export import EXPORT_SQL, FACT_SCHEMA
+from yangfan.analytics.export import EXPORT_SQL, FACT_SCHEMA, export_facts
 from yangfan.analytics.quality import MONTHS_JUDGED_AGAINST, Rules, get_rules, monthly_stocks
 from yangfan.catalog import Catalog
 from yangfan.geo.orgunits import OrgUnitTree
@@ -41,6 +41,11 @@ TOP = "top"
 #: Past this many incremental builds the next one is full: deleted cells leave holes in the file and the cube
 #: loses its sort order, which a full build restores.
 COMPACT_AFTER = 500
+#: Past this many regions a build reads the facts as a full rebuild does (ADBC, in a child process for SQLite):
+#: its start costs half a second, which a few provinces' values do not repay.
+MANY_REGIONS = 4
+#: Reads of many provinces' facts retried while new changes keep arriving, before a full build takes over.
+READ_ATTEMPTS = 5
 #: A change set that touches more than this share of the cube's (slice, region) cells is applied in full.
 FULL_ABOVE = 0.25
 
@@ -153,35 +158,52 @@ def pending(conn: Connection, after: int, regions: Regions) -> Pending:
     return Pending(last, as_of, len(rows), touched)
 
 
-def _read_facts(conn: Connection, cells: set[Cell], affected: set[Cell], regions: Regions) -> pa.Table:
-    """The released values of ``cells``, marked ``context`` outside ``affected``."""
-    indicators = sorted({i for i, _, _ in cells})
-    periods = sorted({p for _, p, _ in cells})
-    wanted_regions = {r for _, _, r in cells}
-    sql = EXPORT_SQL + " AND indicator_code IN :indicators AND period_code IN :periods"
-    params: dict[str, object] = {"indicators": indicators, "periods": periods}
-    binds: list[BindParameter[object]] = [bindparam("indicators", expanding=True),
-                                          bindparam("periods", expanding=True)]
-    if len(wanted_regions) <= len(regions.provinces) // 2:
-        sql += " AND org_unit_code IN :units"
-        params["units"] = sorted(u for r in wanted_regions for u in regions.units[r])
-        binds.append(bindparam("units", expanding=True))
-    rows = conn.execute(text(sql).bindparams(*binds), params).all()
-    of = regions.of
-    kept, context = [], []
-    for row in rows:
-        cell = (row[1], row[3], of.get(row[2], TOP))  # indicator, period, region of the org unit
-        if cell in cells:
-            kept.append(row)
-            context.append(cell not in affected)
-    columns = list(zip(*kept, strict=True)) if kept else [()] * len(FACT_SCHEMA)
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The facts a build reads: of these indicators and periods, and of these org units (None: all of them)."""
+
+    indicators: list[str]
+    periods: list[str]
+    units: list[str] | None
+
+    @classmethod
+    def of(cls, cells: set[Cell], regions: Regions) -> Selection:
+        wanted = {r for _, _, r in cells}
+        units = sorted(u for r in wanted for u in regions.units[r]) if len(wanted) <= MANY_REGIONS else None
+        return cls(sorted({i for i, _, _ in cells}), sorted({p for _, p, _ in cells}), units)
+
+    def where(self) -> str:
+        """As an SQL condition on ``data_value``, of quoted codes."""
+        sql = (f"indicator_code IN ({_literals(set(self.indicators))}) "
+               f"AND period_code IN ({_literals(set(self.periods))})")
+        return sql + (f" AND org_unit_code IN ({_literals(set(self.units))})" if self.units is not None else "")
+
+
+def _read_here(conn: Connection, selection: Selection) -> pa.Table:
+    """A few provinces' facts, on the caller's connection (inside its transaction)."""
+    rows = conn.execute(text(f"{EXPORT_SQL} AND {selection.where()}")).all()
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(FACT_SCHEMA)
     # Inferred, then cast: SQLite gives booleans as integers.
-    table = pa.table([pa.array(list(c), None if c else f.type).cast(f.type)
-                      for c, f in zip(columns, FACT_SCHEMA, strict=True)], schema=FACT_SCHEMA)
-    return table.append_column("context", pa.array(context, pa.bool_()))
+    return pa.table([pa.array(list(c), None if c else f.type).cast(f.type)
+                     for c, f in zip(columns, FACT_SCHEMA, strict=True)], schema=FACT_SCHEMA)
+
+
+def _mark(raw: pa.Table, cells: set[Cell], affected: set[Cell], regions: Regions) -> pa.Table:
+    """The facts of ``cells`` among ``raw`` (a read may bring more), marked ``context`` outside ``affected``."""
+    wanted = sorted(cells)
+    with duckdb.connect() as con:
+        con.register("raw", raw)
+        con.register("regions_arrow", _regions_table(regions))
+        con.register("wanted", pa.table({"indicator": [c[0] for c in wanted], "period": [c[1] for c in wanted],
+                                         "region": [c[2] for c in wanted],
+                                         "context": [c not in affected for c in wanted]}))
+        return con.sql("""SELECT f.*, w.context FROM raw f JOIN regions_arrow r ON r.code = f.org_unit
+                          JOIN wanted w ON w.indicator = f.indicator AND w.period = f.period
+                                       AND w.region = r.region""").to_arrow_table()
 
 
 def _literals(codes: set[str]) -> str:
+    """Codes as SQL string literals (quotes doubled)."""
     return ", ".join("'" + c.replace("'", "''") + "'" for c in sorted(codes))
 
 
@@ -225,21 +247,35 @@ def update(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
     try:
         with duckdb.connect(str(snapshots.resolve(target)), read_only=True) as current:
             applied, since_full = _snapshot_build(current, catalog, tree)
-        with store.connect() as conn:
-            # One snapshot of the store: the changes and the facts they touched, read in one transaction.
-            if store.dialect.name == "sqlite":
-                conn.exec_driver_sql("BEGIN")
-            else:
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            todo = pending(conn, applied, regions)
-            if todo.count == 0:
-                return None
-            if todo.touched is None:
-                raise NotPatchable("a change that does not say what it touched")
-            deps = Dependencies(catalog)
-            affected = deps.affected(todo.touched)
-            facts = _read_facts(conn, affected | deps.inputs(affected), affected, regions)
-            conn.rollback()
+        deps = Dependencies(catalog)
+        for _attempt in range(READ_ATTEMPTS):
+            with store.connect() as conn:
+                # One snapshot of the store: the changes, and the facts they touched when they are few.
+                if store.dialect.name == "sqlite":
+                    conn.exec_driver_sql("BEGIN")
+                else:
+                    conn = conn.execution_options(isolation_level="REPEATABLE READ")
+                todo = pending(conn, applied, regions)
+                if todo.count == 0:
+                    return None
+                if todo.touched is None:
+                    raise NotPatchable("a change that does not say what it touched")
+                affected = deps.affected(todo.touched)
+                cells = affected | deps.inputs(affected)
+                selection = Selection.of(cells, regions)
+                raw = _read_here(conn, selection) if selection.units is not None else None
+                conn.rollback()
+            if raw is not None:
+                break
+            # Many provinces: read as the full rebuild reads (ADBC, Arrow), with the store's last change in the
+            # same transaction. A change committed since the changes above were read may be in these facts: plan
+            # again with it rather than show part of it.
+            raw = export_facts(store.url, selection.where())
+            if int((raw.schema.metadata or {}).get(b"last_change", b"0")) == todo.last:
+                break
+        else:
+            raise NotPatchable("changes kept arriving while the facts were read")
+        facts = _mark(raw, cells, affected, regions)
         sources = cube.export_sources(store)
         t_read = time.perf_counter() - t0
         say(f"applying {todo.count} change(s): {len(affected)} slice-regions, {facts.num_rows} facts")

@@ -72,7 +72,9 @@ def create_app(y: Yangfan) -> FastAPI:
         # The cockpit is the page most people open first: compute it while nobody waits. Never a daemon thread
         # (even when started from one, as a server in a thread does): the process aborted (exit 134) when the
         # interpreter stopped under a running DuckDB query, so an exit right after start-up waits for it.
-        y.start_builder()  # applies committed changes in the background; one process of a server builds
+        # Applies committed changes in the background (one process of a server builds), then computes the cockpit
+        # of the new build before anyone asks for it.
+        y.start_builder(after=lambda: pages.warm_up(y))
         threading.Thread(target=pages.warm_up, args=(y,), name="yangfan-warm-up", daemon=False).start()
         yield
         y.stop_builder()
