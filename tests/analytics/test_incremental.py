@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from tests.builders import platform
 from yangfan.analytics import cube
 from yangfan.analytics.incremental import update
+from yangfan.analytics.query import Query
 from yangfan.context import Yangfan
 from yangfan.settings import Settings
 from yangfan.store.db import session_scope
@@ -120,4 +121,30 @@ def test_an_incremental_build_equals_a_full_build(template: Path, tmp_path_facto
     assert not y.behind()
     # The builds were incremental (a full one would pass trivially), except where nothing was released.
     assert all(k is None or k["kind"] == 1.0 for k in kinds), [m for m in said if m.startswith("full")]
+    y.engine.dispose()
+
+
+@pytest.mark.parametrize("spread", ["one province", "every province"])
+def test_an_incremental_build_equals_a_full_build_on_either_store(tmp_path: Path, store_url: str,
+                                                                  spread: str) -> None:
+    """Both read paths (a few provinces on the store's connection; many through ADBC, with the last change read
+    in the same transaction), on SQLite and on PostgreSQL."""
+    y = platform(tmp_path, store_url)
+    provinces = [u.code for u in y.tree.at_level(1)]
+    with session_scope(y.engine) as s:
+        write_batch(s, "may.csv", "may", [NewValue("bs_5g", p, "2025-05", 1000.0 + i, "operator=cmcc")
+                                          for i, p in enumerate(provinces)], status="published")
+    y.rebuild()
+    changed = provinces[:1] if spread == "one province" else provinces
+    with session_scope(y.engine) as s:
+        write_batch(s, "jun.csv", "jun", [NewValue("bs_5g", p, "2025-06", 2000.0 + i, "operator=cmcc")
+                                          for i, p in enumerate(changed)], status="approved")
+    done = update(y.engine, y.settings.analytics_path, y.catalog, y.tree, full_above=math.inf)  # a tiny cube
+    assert done is not None and done["kind"] == 1.0 and done["facts"] >= len(changed)
+    full = tmp_path / "full.duckdb"
+    cube.rebuild(y.engine, full, y.catalog, y.tree)
+    assert _cube(y.settings.analytics_path) == _cube(full)
+    nation = y.query(Query.parse(["bs_5g"], ["100000"], ["2025-06"]))[0]
+    if spread == "every province":
+        assert nation.value == sum(2000.0 + i for i in range(len(changed)))
     y.engine.dispose()
