@@ -31,8 +31,9 @@ from yangfan.store.repository import write_batch
 from yangfan.store.review import review
 from yangfan.store.values import NewValue
 
-# Two provinces with a city and a county each, another province alone, the nation and the four regions.
-UNITS = ["110000", "110100", "110101", "130000", "130100", "130102", "440000", "100000",
+# A province with a city and a county, one with two cities and their counties, another province alone, the
+# nation and the four regions.
+UNITS = ["110000", "110100", "110101", "130000", "130100", "130102", "130200", "130203", "440000", "100000",
          "east", "central", "west", "northeast"]
 # A monthly stock with its whole (parts rule, implied whole), and the share behind the implied whole.
 INDICATORS = ["bs_5g", "bs_mobile_total", "bs_5g_share_published", "users_5g_mobile_phone", "users_mobile_phone"]

@@ -66,6 +66,8 @@ _DEMOTED = ("首选来源的数值未通过一致性检查，改用本来源的�
 #: ('ministry'), or only those who read published ones ('public', the published figure a newer approved one
 #: will replace). A key is split only while some released value of it is not yet published.
 AUDIENCES = ("all", "ministry", "public")
+#: Builds of fewer facts than this copy the checked values into a table rather than read them through views.
+MATERIALISE_BELOW = 2_000_000
 #: The years an ENUM of periods covers besides those of the facts (see ``calendar``).
 FIRST_YEAR, LAST_YEAR = 2000, 2040
 #: Bumped when the cube's layout or rules of computation change: an incremental build never writes into a build
@@ -214,9 +216,11 @@ def build_rows(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog
         QUALIFY row_number() OVER (PARTITION BY {_KEY}, aud
                                    ORDER BY len(quality) > 0, NOT preferred, lower_bound, approx, value_id DESC) = 1"""
                 .replace("$demoted", "'" + _DEMOTED.replace("'", "''") + "'"))  # a view takes no parameters
-    # A split key whose two audiences chose the same value is one row for all again.
+    # A split key whose two audiences chose the same value is one row for all again. The sums read these rows
+    # five times: a few (an incremental build's) are copied once; the nation's millions are read through views.
+    kind = "TABLE" if facts.num_rows <= MATERIALISE_BELOW else "VIEW"
     con.execute(f"""
-        CREATE TEMP VIEW checked AS
+        CREATE TEMP {kind} checked AS
         SELECT * FROM elected WHERE aud = 'all'
         UNION ALL
         SELECT * EXCLUDE (same) REPLACE (CASE WHEN same THEN 'all'::aud_t ELSE aud END AS aud)

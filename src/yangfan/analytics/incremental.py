@@ -41,9 +41,9 @@ TOP = "top"
 #: Past this many incremental builds the next one is full: deleted cells leave holes in the file and the cube
 #: loses its sort order, which a full build restores.
 COMPACT_AFTER = 500
-#: Past this many regions a build reads the facts as a full rebuild does (ADBC, in a child process for SQLite):
+#: Past this many org units a build reads the facts as a full rebuild does (ADBC, in a child process for SQLite):
 #: its start costs half a second, which a few provinces' values do not repay.
-MANY_REGIONS = 4
+MANY_UNITS = 1500
 #: Reads of many provinces' facts retried while new changes keep arriving, before a full build takes over.
 READ_ATTEMPTS = 5
 #: A change set that touches more than this share of the cube's (slice, region) cells is applied in full.
@@ -53,23 +53,41 @@ Cell = tuple[str, str, str]  # (indicator, period, region)
 
 
 class Regions:
-    """Each org unit's region: the province it lies in, or ``TOP``."""
+    """The parts of the tree a build recomputes separately: a *block* (a unit right below a province, with
+    everything under it), a province on its own, or ``TOP`` (the nation, the groups and the reporting units that
+    are not places). A province is the sum of its blocks, the nation of its provinces: a change in a block
+    recomputes that block from its facts and the province and the top from the cells below them."""
 
     def __init__(self, tree: OrgUnitTree) -> None:
         self.of: dict[str, str] = {}
         for code, unit in tree.units.items():
-            if not unit.is_place or not unit.level:
-                self.of[code] = TOP
-                continue
-            while unit.level and unit.level > 1 and unit.parent:
-                unit = tree.units[unit.parent]
-            self.of[code] = unit.code
+            self.of[code] = self._region(tree, code) if unit.is_place and unit.level else TOP
         for code in tree.groups:
             self.of[code] = TOP
         self.units: dict[str, list[str]] = defaultdict(list)
         for code, region in sorted(self.of.items()):
             self.units[region].append(code)
-        self.provinces = sorted(r for r in self.units if r != TOP)
+        self.provinces = sorted(u.code for u in tree.at_level(1))
+        #: The region each region sums into.
+        self.up: dict[str, str] = {r: (TOP if r in self.provinces else self.of[tree.units[r].parent or ""])
+                                   for r in self.units if r != TOP}
+        #: The regions right below each province.
+        self.blocks: dict[str, list[str]] = defaultdict(list)
+        for r, parent in sorted(self.up.items()):
+            if parent != TOP:
+                self.blocks[parent].append(r)
+
+    @staticmethod
+    def _region(tree: OrgUnitTree, code: str) -> str:
+        unit = tree.units[code]
+        if unit.level == 1:
+            return code
+        while unit.parent and unit.parent in tree.units:
+            parent = tree.units[unit.parent]
+            if parent.level == 1:
+                return unit.code
+            unit = parent
+        return TOP
 
 
 _REGIONS: dict[int, tuple[OrgUnitTree, Regions]] = {}
@@ -92,8 +110,9 @@ def _month_shift(period: str, months: int) -> str | None:
 class Dependencies:
     """Which cells a change touches, and which facts recomputing them needs (``quality`` rules)."""
 
-    def __init__(self, catalog: Catalog, rules: Rules | None = None) -> None:
+    def __init__(self, catalog: Catalog, regions: Regions, rules: Rules | None = None) -> None:
         rules = rules or get_rules()
+        self.regions = regions
         self.stocks = set(monthly_stocks(catalog))
         self.partners: dict[str, set[str]] = defaultdict(set)
         for rule in rules.parts:
@@ -112,6 +131,8 @@ class Dependencies:
             out.update((other, p, r) for other in self.partners.get(i, ()))
             if r == TOP:
                 out.update((whole, p, TOP) for whole, part, share in self.implied if i in (part, share))
+        # The province above each block, and the top of every slice: their sums change with it.
+        out.update({(i, p, self.regions.up[r]) for i, p, r in out if r != TOP and self.regions.up[r] != TOP})
         out.update({(i, p, TOP) for i, p, _ in out})
         return out
 
@@ -169,7 +190,8 @@ class Selection:
     @classmethod
     def of(cls, cells: set[Cell], regions: Regions) -> Selection:
         wanted = {r for _, _, r in cells}
-        units = sorted(u for r in wanted for u in regions.units[r]) if len(wanted) <= MANY_REGIONS else None
+        named = sorted(u for r in wanted for u in regions.units[r])
+        units = named if len(named) <= MANY_UNITS else None
         return cls(sorted({i for i, _, _ in cells}), sorted({p for _, p, _ in cells}), units)
 
     def where(self) -> str:
@@ -181,7 +203,10 @@ class Selection:
 
 def _read_here(conn: Connection, selection: Selection) -> pa.Table:
     """A few provinces' facts, on the caller's connection (inside its transaction)."""
-    rows = conn.execute(text(f"{EXPORT_SQL} AND {selection.where()}")).all()
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # plain tuples, no Row objects
+    cursor.execute(f"{EXPORT_SQL} AND {selection.where()}")
+    rows = cursor.fetchall()
+    cursor.close()
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(FACT_SCHEMA)
     # Inferred, then cast: SQLite gives booleans as integers.
     return pa.table([pa.array(list(c), None if c else f.type).cast(f.type)
@@ -211,6 +236,21 @@ def _cells_table(cells: Iterable[Cell]) -> pa.Table:
     rows = sorted(cells)
     return pa.table({"indicator": [c[0] for c in rows], "period": [c[1] for c in rows],
                      "region": [c[2] for c in rows]})
+
+
+def _extras(affected: set[Cell], regions: Regions) -> pa.Table:
+    """(indicator, period, org unit) of the cells that the sums of the affected cells read as they stand."""
+    by_slice: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for i, p, r in affected:
+        by_slice[(i, p)].add(r)
+    rows: list[tuple[str, str, str]] = []
+    for (i, p), touched in sorted(by_slice.items()):
+        below = [b for r in touched if r in regions.blocks for b in regions.blocks[r]] + regions.provinces
+        rows.extend((i, p, u) for u in below if u not in touched)
+    return pa.table({"indicator": [r[0] for r in rows], "period": [r[1] for r in rows],
+                     "org_unit": [r[2] for r in rows]}, schema=pa.schema([("indicator", pa.string()),
+                                                                         ("period", pa.string()),
+                                                                         ("org_unit", pa.string())]))
 
 
 def _regions_table(regions: Regions) -> pa.Table:
@@ -247,7 +287,7 @@ def update(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
     try:
         with duckdb.connect(str(snapshots.resolve(target)), read_only=True) as current:
             applied, since_full = _snapshot_build(current, catalog, tree)
-        deps = Dependencies(catalog)
+        deps = Dependencies(catalog, regions)
         for _attempt in range(READ_ATTEMPTS):
             with store.connect() as conn:
                 # One snapshot of the store: the changes, and the facts they touched when they are few.
@@ -309,7 +349,7 @@ def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell]
     with snapshots.writing(target, patch=True) as con:
         # The cube's size in slice-regions, from the small table of periods rather than a scan of the cube.
         n_periods = int(con.execute("SELECT count(DISTINCT period) FROM visible_periods").fetchall()[0][0])
-        n_cells = max(n_periods, 1) * len({i for i, _, _ in affected}) * (len(regions.provinces) + 1)
+        n_cells = max(n_periods, 1) * len({i for i, _, _ in affected}) * len(regions.units)
         if len(affected) > full_above * n_cells:
             raise NotPatchable(f"{len(affected)} slice-regions touched, a large part of the cube")
         # Constant lists of the touched indicators and periods: the scans skip the row groups outside them (the
@@ -325,13 +365,12 @@ def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell]
                            FROM affected_arrow a JOIN regions_arrow r USING (region)""")
         except duckdb.ConversionException as exc:
             raise NotPatchable("a period the snapshot does not know") from exc
-        # The provinces that no change touched, as they stand, for the sums to the nation and the groups.
-        con.register("provinces_arrow", pa.table({"code": regions.provinces}))
+        # The cells right below what is recomputed, as they stand: the blocks of a recomputed province that no
+        # change touched, and the provinces that no change touched, which the sums add in.
+        con.register("extras_wanted", _extras(affected, regions))
         extras = con.sql("""
-            SELECT cube.* FROM cube
-            JOIN (SELECT DISTINCT indicator, period FROM gone) s USING (indicator, period)
-            SEMI JOIN provinces_arrow p ON p.code = cube.org_unit::VARCHAR
-            ANTI JOIN gone g USING (indicator, period, org_unit)
+            SELECT cube.* FROM cube JOIN extras_wanted x ON cube.indicator = x.indicator::indicator_t
+                AND cube.period = x.period::period_t AND cube.org_unit = x.org_unit::unit_t
             WHERE """ + within).to_arrow_table()
         rows = _recompute(facts, sources, extras, catalog, tree)
         con.execute("DELETE FROM cube USING gone g WHERE cube.indicator = g.indicator AND cube.period = g.period "
