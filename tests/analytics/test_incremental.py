@@ -42,11 +42,12 @@ PERIODS = ["2024-11", "2024-12", "2025-01", "2025-11", "2025-12"]
 DISAGGS = ["", "operator=cmcc", "operator=ctcc"]
 # Shrinking a failure takes minutes (each example builds three cubes): YANGFAN_NO_SHRINK=1 skips it while debugging.
 PHASES = [p for p in Phase if p != Phase.shrink or not os.environ.get("YANGFAN_NO_SHRINK")]
-SOURCES = [("import", "报送", 0), ("import", "核查", 5)]
+# Two reporting sources of different priority, and demo values (演示数据), which the monthly checks skip.
+SOURCES = [("import", "报送", 0), ("import", "核查", 5), ("demo", "演示数据", 0)]
 
 value = st.tuples(st.sampled_from(INDICATORS), st.sampled_from(UNITS), st.sampled_from(PERIODS),
                   st.sampled_from(DISAGGS), st.sampled_from([100.0, 120.0, 150.0, 400.0, 90.0, 1000.0]),
-                  st.sampled_from(["exact", "exact", "exact", "approx", "lower_bound"]), st.sampled_from([0, 1]))
+                  st.sampled_from(["exact", "exact", "exact", "approx", "lower_bound"]), st.sampled_from([0, 1, 2]))
 batch = st.tuples(st.just("import"), st.lists(value, min_size=1, max_size=12, unique_by=lambda v: v[:4]),
                   st.sampled_from(["published", "approved", "submitted"]))
 action = st.one_of(batch, st.tuples(st.sampled_from(["approve", "publish"]), st.integers(1, 4)))
@@ -73,14 +74,18 @@ def _apply(y: Yangfan, step: tuple[object, ...], n: int) -> None:
             review(s, "reviewer", ids, action, lambda _r: True, four_eyes=False)  # type: ignore[arg-type]
 
 
-def _cube(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+def _cube(path: Path) -> tuple[list[tuple[object, ...]], ...]:
+    """The cube, the periods each audience sees and the values the checks judged by, comparable across builds."""
     with duckdb.connect(str(path), read_only=True) as con:
+        judged = sorted(con.execute("SELECT * REPLACE (indicator::VARCHAR AS indicator, org_unit::VARCHAR AS "
+                                    "org_unit, period::VARCHAR AS period, disagg::VARCHAR AS disagg) "
+                                    "FROM reported_values").fetchall(), key=repr)
         cols = [c[0] for c in con.execute("DESCRIBE cube").fetchall()]
         select = ", ".join("list_sort(quality)" if c == "quality" else f"{c}::VARCHAR" if c.endswith(
             ("indicator", "org_unit", "period", "disagg", "scope", "aud")) else c for c in cols)
         cells = sorted(con.execute(f"SELECT {select} FROM cube").fetchall(), key=repr)
         periods = sorted(con.execute("SELECT period, aud::VARCHAR FROM visible_periods").fetchall())
-    return cells, periods
+    return cells, periods, judged
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +100,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(y.settings.store_url.removeprefix("sqlite:///"))
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
+@settings(max_examples=int(os.environ.get("YANGFAN_EXAMPLES", "12")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture],
           phases=PHASES)
 @given(history=st.lists(batch, min_size=1, max_size=3), changes=st.lists(action, min_size=1, max_size=4),
        one_by_one=st.booleans())

@@ -213,18 +213,38 @@ def _read_here(conn: Connection, selection: Selection) -> pa.Table:
                      for c, f in zip(columns, FACT_SCHEMA, strict=True)], schema=FACT_SCHEMA)
 
 
-def _mark(raw: pa.Table, cells: set[Cell], affected: set[Cell], regions: Regions) -> pa.Table:
-    """The facts of ``cells`` among ``raw`` (a read may bring more), marked ``context`` outside ``affected``."""
+def _mark(raw: pa.Table, cells: set[Cell], regions: Regions) -> pa.Table:
+    """The facts of ``cells`` among ``raw`` (a read may bring more), marked as not context."""
     wanted = sorted(cells)
     with duckdb.connect() as con:
         con.register("raw", raw)
         con.register("regions_arrow", _regions_table(regions))
-        con.register("wanted", pa.table({"indicator": [c[0] for c in wanted], "period": [c[1] for c in wanted],
-                                         "region": [c[2] for c in wanted],
-                                         "context": [c not in affected for c in wanted]}))
-        return con.sql("""SELECT f.*, w.context FROM raw f JOIN regions_arrow r ON r.code = f.org_unit
+        con.register("wanted", _cells_table(wanted))
+        return con.sql("""SELECT f.*, FALSE AS context FROM raw f JOIN regions_arrow r ON r.code = f.org_unit
                           JOIN wanted w ON w.indicator = f.indicator AND w.period = f.period
                                        AND w.region = r.region""").to_arrow_table()
+
+
+def _context_facts(con: duckdb.DuckDBPyConnection, cells: set[Cell], regions: Regions) -> pa.Table:
+    """The values the checks compare with in ``cells``, as the snapshot on ``con`` holds them, as facts marked
+    context (each key's preferred released value: what the checks read of a neighbour)."""
+    if not cells:
+        return FACT_SCHEMA.append(pa.field("context", pa.bool_())).empty_table()
+    con.register("context_cells", _cells_table(cells))
+    con.register("regions_arrow", _regions_table(regions))
+    # Constant lists first: the scan reads only the row groups of these indicators and periods.
+    within = (f"v.indicator IN ({_literals({i for i, _, _ in cells})}) "
+              f"AND v.period IN ({_literals({p for _, p, _ in cells})})")
+    return con.sql("""
+        SELECT NULL::BIGINT AS value_id, v.indicator::VARCHAR AS indicator, v.org_unit::VARCHAR AS org_unit,
+               v.period::VARCHAR AS period, v.disagg::VARCHAR AS disagg, v.value,
+               CASE WHEN v.lower_bound THEN 'lower_bound' WHEN v.approx THEN 'approx' ELSE 'exact' END AS qualifier,
+               '' AS scope, CASE WHEN v.demo THEN -1 ELSE 0 END::BIGINT AS source_id, 'published' AS status,
+               TRUE AS preferred, 0::BIGINT AS priority, TRUE AS context
+        FROM reported_values v JOIN regions_arrow r ON r.code = v.org_unit::VARCHAR
+        JOIN context_cells c ON c.indicator = v.indicator::VARCHAR AND c.period = v.period::VARCHAR
+                            AND c.region = r.region
+        WHERE """ + within).to_arrow_table()
 
 
 def _literals(codes: set[str]) -> str:
@@ -255,6 +275,13 @@ def _extras(affected: set[Cell], regions: Regions) -> pa.Table:
 
 def _regions_table(regions: Regions) -> pa.Table:
     return pa.table({"code": list(regions.of), "region": list(regions.of.values())})
+
+
+# The key columns, from one build's ENUM types to text and into another's.
+_KEYS = {"indicator": "indicator_t", "org_unit": "unit_t", "period": "period_t", "disagg": "disagg_t",
+         "scope": "scope_t"}
+_AS_TEXT = ", ".join(f"{c}::VARCHAR AS {c}" for c in _KEYS)
+_AS_ENUM = ", ".join(f"{c}::{t} AS {c}" for c, t in _KEYS.items())
 
 
 class NotPatchable(Exception):
@@ -301,8 +328,10 @@ def update(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
                 if todo.touched is None:
                     raise NotPatchable("a change that does not say what it touched")
                 affected = deps.affected(todo.touched)
-                cells = affected | deps.inputs(affected)
-                selection = Selection.of(cells, regions)
+                # The store gives the affected cells; the snapshot the others the checks compare with (``inputs``),
+                # which no pending change touched, so that the snapshot holds them as the store does.
+                context = deps.inputs(affected) - affected
+                selection = Selection.of(affected, regions)
                 raw = _read_here(conn, selection) if selection.units is not None else None
                 conn.rollback()
             if raw is not None:
@@ -315,11 +344,12 @@ def update(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
                 break
         else:
             raise NotPatchable("changes kept arriving while the facts were read")
-        facts = _mark(raw, cells, affected, regions)
+        facts = _mark(raw, affected, regions)
         sources = cube.export_sources(store)
         t_read = time.perf_counter() - t0
         say(f"applying {todo.count} change(s): {len(affected)} slice-regions, {facts.num_rows} facts")
-        n_new = _patch(target, facts, sources, affected, regions, catalog, tree, todo, since_full, full_above)
+        n_new = _patch(target, facts, context, sources, affected, regions, catalog, tree, todo, since_full,
+                       full_above)
     except NotPatchable as why:
         say(f"full rebuild: {why}")
         return {**cube.rebuild(store, target, catalog, tree, say), "kind": 0.0}
@@ -328,23 +358,28 @@ def update(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
 
 
 def _recompute(facts: pa.Table, sources: pa.Table, extras: pa.Table, catalog: Catalog,
-               tree: OrgUnitTree) -> pa.Table:
-    """The cube rows of the affected cells: the build of their facts, without the provinces added as they stand."""
+               tree: OrgUnitTree) -> tuple[pa.Table, pa.Table]:
+    """The cube rows of the affected cells (the build of their facts, without the cells added as they stand), and
+    the values their checks judged by."""
+    # Context facts name no source, only whether they are demo values: source -1 (see ``_context_facts``).
+    sources = pa.concat_tables([sources, pa.table({"id": [-1], "kind": ["demo"], "url": [""], "title": [""]},
+                                                  schema=sources.schema)])
     with duckdb.connect(config={"preserve_insertion_order": False}) as con:
         con.register("facts_arrow", facts)
         con.register("sources_arrow", sources)
         con.execute("CREATE TABLE sources AS SELECT * FROM sources_arrow")
         cube.build_rows(con, facts, catalog, tree, extras=extras)
-        return con.sql("""SELECT * REPLACE (indicator::VARCHAR AS indicator, org_unit::VARCHAR AS org_unit,
-                                  period::VARCHAR AS period, disagg::VARCHAR AS disagg, scope::VARCHAR AS scope,
-                                  aud::VARCHAR AS aud)
-                              FROM cube c
+        rows = con.sql(f"""SELECT * REPLACE ({_AS_TEXT}, aud::VARCHAR AS aud) FROM cube c
                               ANTI JOIN extras_arrow x ON x.indicator = c.indicator::VARCHAR
                                    AND x.period = c.period::VARCHAR AND x.org_unit = c.org_unit::VARCHAR""") \
             .to_arrow_table()
+        judged = con.sql("SELECT * REPLACE (indicator::VARCHAR AS indicator, org_unit::VARCHAR AS org_unit, "
+                         "period::VARCHAR AS period, disagg::VARCHAR AS disagg) FROM reported_values").to_arrow_table()
+    return rows, judged
 
 
-def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell], regions: Regions,
+def _patch(target: Path, facts: pa.Table, context: set[Cell], sources: pa.Table, affected: set[Cell],
+           regions: Regions,
            catalog: Catalog, tree: OrgUnitTree, todo: Pending, since_full: int, full_above: float) -> int:
     with snapshots.writing(target, patch=True) as con:
         # The cube's size in slice-regions, from the small table of periods rather than a scan of the cube.
@@ -372,21 +407,30 @@ def _patch(target: Path, facts: pa.Table, sources: pa.Table, affected: set[Cell]
             SELECT cube.* FROM cube JOIN extras_wanted x ON cube.indicator = x.indicator::indicator_t
                 AND cube.period = x.period::period_t AND cube.org_unit = x.org_unit::unit_t
             WHERE """ + within).to_arrow_table()
-        rows = _recompute(facts, sources, extras, catalog, tree)
+        try:
+            known = _context_facts(con, context, regions)
+        except duckdb.CatalogException as exc:
+            raise NotPatchable("a snapshot without the values its checks judged by") from exc
+        rows, judged = _recompute(pa.concat_tables([facts, known.cast(facts.schema)]), sources, extras, catalog, tree)
         con.execute("DELETE FROM cube USING gone g WHERE cube.indicator = g.indicator AND cube.period = g.period "
                     f"AND cube.org_unit = g.org_unit AND {within}")
         con.register("rows_arrow", rows)
         try:
-            con.execute("""INSERT INTO cube BY NAME SELECT * REPLACE (
-                               indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit,
-                               period::period_t AS period, disagg::disagg_t AS disagg, scope::scope_t AS scope,
-                               aud::aud_t AS aud)
-                           FROM rows_arrow ORDER BY indicator, period""")
+            con.execute(f"INSERT INTO cube BY NAME SELECT * REPLACE ({_AS_ENUM}, aud::aud_t AS aud) "
+                        "FROM rows_arrow ORDER BY indicator, period")
         except duckdb.ConversionException as exc:
             raise NotPatchable("a disaggregation or scope the snapshot does not know") from exc
+        con.execute("DELETE FROM reported_values USING gone g WHERE reported_values.indicator = g.indicator "
+                    "AND reported_values.period = g.period AND reported_values.org_unit = g.org_unit AND "
+                    + within.replace("cube.", "reported_values."))
+        con.register("judged_arrow", judged)
+        con.execute("INSERT INTO reported_values BY NAME SELECT * REPLACE (indicator::indicator_t AS indicator, "
+                    "org_unit::unit_t AS org_unit, period::period_t AS period, disagg::disagg_t AS disagg) "
+                    "FROM judged_arrow")
         con.execute("DELETE FROM visible_periods WHERE period IN (SELECT DISTINCT period FROM affected_arrow)")
-        con.execute("""INSERT INTO visible_periods SELECT DISTINCT period::VARCHAR, aud FROM cube
-                       WHERE period IN (SELECT DISTINCT period::period_t FROM affected_arrow)""")
+        periods = _literals({p for _, p, _ in affected})
+        con.execute(f"INSERT INTO visible_periods SELECT DISTINCT period::VARCHAR, aud FROM cube "
+                    f"WHERE period IN ({periods})")
         con.register("sources_arrow", sources)
         con.execute("CREATE OR REPLACE TABLE sources AS SELECT * FROM sources_arrow")
         cube.write_build_row(con, applied_change=todo.last, as_of=todo.as_of, kind="incremental",
