@@ -153,7 +153,7 @@ def build_rows(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog
 
     An incremental build (``incremental``) passes besides the facts it recomputes: facts marked ``context``, which
     only the consistency checks read (the month before, the part of a whole), and ``extras``, cube rows of the
-    provinces it leaves alone, which the sums to the nation and the groups add in as they are.
+    blocks and provinces it leaves alone, which the sums above them add in as they are.
     """
     # Intermediate tables are TEMP (in memory, spilling if needed): only the final cube is written to the file.
     _key_types(con, [facts] + ([extras] if extras is not None else []), catalog, tree)

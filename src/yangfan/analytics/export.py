@@ -77,9 +77,10 @@ def read_facts(url: URL) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def select_facts(url: URL, where: str) -> tuple[pa.Table, int]:
-    """Released, current values matching the SQL condition ``where`` (built by the caller from codes), and the
-    id of the store's last change, both read in one transaction: the facts are the store as of that change."""
+def select_facts(url: URL, where: str) -> pa.Table:
+    """Released, current values matching the SQL condition ``where`` (built by the caller from codes), with the
+    id of the store's last change in the table's metadata (``last_change``), both read in one transaction: the
+    facts are the store as of that change."""
     with _connect(url) as conn, conn.cursor() as cur:
         if url.get_backend_name() == "postgresql":
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
@@ -88,20 +89,17 @@ def select_facts(url: URL, where: str) -> tuple[pa.Table, int]:
         cur.execute(f"{EXPORT_SQL} AND {where}")
         table = cur.fetch_arrow_table()
         conn.rollback()
-    return table.rename_columns(list(FACT_COLUMNS)).cast(FACT_SCHEMA), last
+    return table.rename_columns(list(FACT_COLUMNS)).cast(FACT_SCHEMA).replace_schema_metadata(
+        {"last_change": str(last)})
 
 
 def export_facts(url: URL, where: str | None = None) -> pa.Table:
     """Released, current data values of the store at ``url``: the preferred one of each key and the released
     alternatives from other sources (the analytics build falls back on one when the preferred fails a check).
 
-    With ``where``: only the values matching it (``select_facts``), with the store's last change in the table's
-    metadata (``last_change``)."""
+    With ``where``: only the values matching it, with the store's last change (``select_facts``)."""
     if url.get_backend_name() != "sqlite":
-        if where is None:
-            return read_facts(url)
-        table, last = select_facts(url, where)
-        return table.replace_schema_metadata({"last_change": str(last)})
+        return read_facts(url) if where is None else select_facts(url, where)
     with tempfile.TemporaryDirectory(prefix="yangfan-export-") as tmp:
         out = Path(tmp) / "facts.arrow"
         done = subprocess.run([sys.executable, "-m", "yangfan.analytics.export",
@@ -117,11 +115,7 @@ def main() -> None:
     """Child-process entry: write the facts of the store (those matching the optional condition) to an Arrow
     IPC file."""
     url, out = make_url(sys.argv[1]), sys.argv[2]
-    if len(sys.argv) > 3:
-        table, last = select_facts(url, sys.argv[3])
-        table = table.replace_schema_metadata({"last_change": str(last)})
-    else:
-        table = read_facts(url)
+    table = select_facts(url, sys.argv[3]) if len(sys.argv) > 3 else read_facts(url)
     with pa.OSFile(out, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
         writer.write_table(table)
 

@@ -1,19 +1,21 @@
 """Bring the analytics up to the store by recomputing only what the new changes touched.
 
-A change in the store's log names the slices (indicator, period) and the org units it touched. A cell of the
-cube depends on the values of its own slice within its province (the sums county → prefecture → province), on
-the provinces' cells (the nation and the groups), and through the consistency checks on a few neighbours: the
-month before and the month a year before (jumps), the part or whole of the same key, and, for the nation, the
-regions' parts and shares. So a change to values of province R in slice (i, p) recomputes province R and the top
-(nation, groups, reporting units) of (i, p); the next month and the month a year on of R, whose checks compare
-with p; and the slices whose checks compare with (i, p). The recomputation runs the same build as a full rebuild
-(``cube._build``) over the facts of those cells, with the neighbours' facts marked as context (checked against,
-never summed) and the other provinces' cells of the slices added in as they stand.
+A change in the store's log names the slices (indicator, period) and the org units it touched. The tree is cut
+into regions (``Regions``): blocks (a unit right below a province, with its subtree), provinces on their own, and
+the top (nation, groups, reporting units). A cell depends on the values of its own slice within its block, on
+the cells right below it (a province on its blocks, the top on the provinces), and through the consistency checks
+on a few neighbours: the month before and the month a year before (jumps), the part or whole of the same key,
+and, for the nation, the regions' parts and shares. So a change to block B in slice (i, p) recomputes B, its
+province and the top of (i, p); the next month and the month a year on of B, whose checks compare with p; and the
+cells whose checks compare with (i, p) (``Dependencies``). The recomputation runs the same build as a full rebuild
+(``cube.build_rows``) over the changed cells' facts from the store, with the neighbours' values from the
+snapshot's ``reported_values`` marked as context (checked against, never summed), and the untouched blocks and
+provinces below the recomputed cells added in as they stand.
 
-The new snapshot is a copy of the current one with those cells replaced, written beside it and moved into place:
-readers keep the old file until they open the new one. Anything the rules cannot patch (a build made by other
-rules, a change that does not say what it touched, a value type the snapshot's ENUMs do not know, or a change
-touching a large part of the cube) gets a full rebuild instead.
+The new snapshot is a copy of the current one with those cells replaced, published by ``snapshots``: readers keep
+the old file until they open the new one. Anything the rules cannot patch (a build made by another recipe, a
+change that does not say what it touched, a value the snapshot's ENUMs do not know, or a change touching a large
+part of the cube) gets a full rebuild instead.
 """
 
 from __future__ import annotations
@@ -76,6 +78,8 @@ class Regions:
         for r, parent in sorted(self.up.items()):
             if parent != TOP:
                 self.blocks[parent].append(r)
+        #: Each org unit's region, as a table to join in SQL.
+        self.table = pa.table({"code": list(self.of), "region": list(self.of.values())})
 
     @staticmethod
     def _region(tree: OrgUnitTree, code: str) -> str:
@@ -215,11 +219,10 @@ def _read_here(conn: Connection, selection: Selection) -> pa.Table:
 
 def _mark(raw: pa.Table, cells: set[Cell], regions: Regions) -> pa.Table:
     """The facts of ``cells`` among ``raw`` (a read may bring more), marked as not context."""
-    wanted = sorted(cells)
     with duckdb.connect() as con:
         con.register("raw", raw)
-        con.register("regions_arrow", _regions_table(regions))
-        con.register("wanted", _cells_table(wanted))
+        con.register("regions_arrow", regions.table)
+        con.register("wanted", _cells_table(cells))
         return con.sql("""SELECT f.*, FALSE AS context FROM raw f JOIN regions_arrow r ON r.code = f.org_unit
                           JOIN wanted w ON w.indicator = f.indicator AND w.period = f.period
                                        AND w.region = r.region""").to_arrow_table()
@@ -231,10 +234,7 @@ def _context_facts(con: duckdb.DuckDBPyConnection, cells: set[Cell], regions: Re
     if not cells:
         return FACT_SCHEMA.append(pa.field("context", pa.bool_())).empty_table()
     con.register("context_cells", _cells_table(cells))
-    con.register("regions_arrow", _regions_table(regions))
-    # Constant lists first: the scan reads only the row groups of these indicators and periods.
-    within = (f"v.indicator IN ({_literals({i for i, _, _ in cells})}) "
-              f"AND v.period IN ({_literals({p for _, p, _ in cells})})")
+    con.register("regions_arrow", regions.table)
     return con.sql("""
         SELECT NULL::BIGINT AS value_id, v.indicator::VARCHAR AS indicator, v.org_unit::VARCHAR AS org_unit,
                v.period::VARCHAR AS period, v.disagg::VARCHAR AS disagg, v.value,
@@ -244,7 +244,14 @@ def _context_facts(con: duckdb.DuckDBPyConnection, cells: set[Cell], regions: Re
         FROM reported_values v JOIN regions_arrow r ON r.code = v.org_unit::VARCHAR
         JOIN context_cells c ON c.indicator = v.indicator::VARCHAR AND c.period = v.period::VARCHAR
                             AND c.region = r.region
-        WHERE """ + within).to_arrow_table()
+        WHERE """ + _within("v", cells)).to_arrow_table()
+
+
+def _within(table: str, cells: set[Cell]) -> str:
+    """The cells' indicators and periods as constant lists on ``table``'s columns: a scan of a table sorted by
+    indicator and period (the cube, the judged values) then reads only their row groups."""
+    return (f"{table}.indicator IN ({_literals({i for i, _, _ in cells})}) "
+            f"AND {table}.period IN ({_literals({p for _, p, _ in cells})})")
 
 
 def _literals(codes: set[str]) -> str:
@@ -273,29 +280,34 @@ def _extras(affected: set[Cell], regions: Regions) -> pa.Table:
                                                                          ("org_unit", pa.string())]))
 
 
-def _regions_table(regions: Regions) -> pa.Table:
-    return pa.table({"code": list(regions.of), "region": list(regions.of.values())})
-
-
-# The key columns, from one build's ENUM types to text and into another's.
+# The key columns and their ENUM types: rows move from one build's types to text and into another's.
 _KEYS = {"indicator": "indicator_t", "org_unit": "unit_t", "period": "period_t", "disagg": "disagg_t",
-         "scope": "scope_t"}
-_AS_TEXT = ", ".join(f"{c}::VARCHAR AS {c}" for c in _KEYS)
-_AS_ENUM = ", ".join(f"{c}::{t} AS {c}" for c, t in _KEYS.items())
+         "scope": "scope_t", "aud": "aud_t"}
+_CUBE_KEYS = tuple(_KEYS)
+_JUDGED_KEYS = ("indicator", "org_unit", "period", "disagg")
+
+
+def _as_text(columns: tuple[str, ...]) -> str:
+    return ", ".join(f"{c}::VARCHAR AS {c}" for c in columns)
+
+
+def _as_enum(columns: tuple[str, ...]) -> str:
+    return ", ".join(f"{c}::{_KEYS[c]} AS {c}" for c in columns)
 
 
 class NotPatchable(Exception):
     """The snapshot cannot take these changes incrementally: a full build must."""
 
 
-def _snapshot_build(con: duckdb.DuckDBPyConnection, catalog: Catalog, tree: OrgUnitTree) -> tuple[int, int]:
-    """The applied change and the count of incremental builds of the snapshot on ``con``, if it can be patched."""
+def _snapshot_build(con: duckdb.DuckDBPyConnection, recipe_id: str) -> tuple[int, int]:
+    """The applied change and the count of incremental builds of the snapshot on ``con``, if it can be patched
+    by a build of this recipe."""
     try:
         rows = con.execute("SELECT applied_change, since_full, recipe FROM build").fetchall()
     except duckdb.Error as exc:
         raise NotPatchable("a snapshot from before incremental builds") from exc
     row = rows[0]
-    if row[2] != cube.recipe(catalog, tree):
+    if row[2] != recipe_id:
         raise NotPatchable("the catalog, the org units or the rules changed since the snapshot")
     if row[1] >= COMPACT_AFTER:
         raise NotPatchable("compaction due")
@@ -311,9 +323,10 @@ def update(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
         return {**cube.rebuild(store, target, catalog, tree, say), "kind": 0.0}
     t0 = time.perf_counter()
     regions = _regions(tree)
+    recipe_id = cube.recipe(catalog, tree)
     try:
         with duckdb.connect(str(snapshots.resolve(target)), read_only=True) as current:
-            applied, since_full = _snapshot_build(current, catalog, tree)
+            applied, since_full = _snapshot_build(current, recipe_id)
         deps = Dependencies(catalog, regions)
         for _attempt in range(READ_ATTEMPTS):
             with store.connect() as conn:
@@ -348,8 +361,8 @@ def update(store: Engine, target: Path, catalog: Catalog, tree: OrgUnitTree,
         sources = cube.export_sources(store)
         t_read = time.perf_counter() - t0
         say(f"applying {todo.count} change(s): {len(affected)} slice-regions, {facts.num_rows} facts")
-        n_new = _patch(target, facts, context, sources, affected, regions, catalog, tree, todo, since_full,
-                       full_above)
+        n_new = _patch(target, facts, context, sources, affected, regions, catalog, tree, todo,
+                       since_full, recipe_id, full_above)
     except NotPatchable as why:
         say(f"full rebuild: {why}")
         return {**cube.rebuild(store, target, catalog, tree, say), "kind": 0.0}
@@ -369,30 +382,27 @@ def _recompute(facts: pa.Table, sources: pa.Table, extras: pa.Table, catalog: Ca
         con.register("sources_arrow", sources)
         con.execute("CREATE TABLE sources AS SELECT * FROM sources_arrow")
         cube.build_rows(con, facts, catalog, tree, extras=extras)
-        rows = con.sql(f"""SELECT * REPLACE ({_AS_TEXT}, aud::VARCHAR AS aud) FROM cube c
+        rows = con.sql(f"""SELECT * REPLACE ({_as_text(_CUBE_KEYS)}) FROM cube c
                               ANTI JOIN extras_arrow x ON x.indicator = c.indicator::VARCHAR
                                    AND x.period = c.period::VARCHAR AND x.org_unit = c.org_unit::VARCHAR""") \
             .to_arrow_table()
-        judged = con.sql("SELECT * REPLACE (indicator::VARCHAR AS indicator, org_unit::VARCHAR AS org_unit, "
-                         "period::VARCHAR AS period, disagg::VARCHAR AS disagg) FROM reported_values").to_arrow_table()
+        judged = con.sql(f"SELECT * REPLACE ({_as_text(_JUDGED_KEYS)}) FROM reported_values").to_arrow_table()
     return rows, judged
 
 
 def _patch(target: Path, facts: pa.Table, context: set[Cell], sources: pa.Table, affected: set[Cell],
-           regions: Regions,
-           catalog: Catalog, tree: OrgUnitTree, todo: Pending, since_full: int, full_above: float) -> int:
+           regions: Regions, catalog: Catalog, tree: OrgUnitTree, todo: Pending, since_full: int, recipe_id: str,
+           full_above: float) -> int:
+    """Copy the snapshot, replace the affected cells and the values their checks judged by, and publish it."""
     with snapshots.writing(target, patch=True) as con:
         # The cube's size in slice-regions, from the small table of periods rather than a scan of the cube.
         n_periods = int(con.execute("SELECT count(DISTINCT period) FROM visible_periods").fetchall()[0][0])
         n_cells = max(n_periods, 1) * len({i for i, _, _ in affected}) * len(regions.units)
         if len(affected) > full_above * n_cells:
             raise NotPatchable(f"{len(affected)} slice-regions touched, a large part of the cube")
-        # Constant lists of the touched indicators and periods: the scans skip the row groups outside them (the
-        # cube is sorted by indicator and period).
-        within = (f"cube.indicator IN ({_literals({i for i, _, _ in affected})}) "
-                  f"AND cube.period IN ({_literals({p for _, p, _ in affected})})")
+        within = _within("cube", affected)
         con.register("affected_arrow", _cells_table(affected))
-        con.register("regions_arrow", _regions_table(regions))
+        con.register("regions_arrow", regions.table)
         try:
             con.execute("""CREATE TEMP TABLE gone AS
                            SELECT a.indicator::indicator_t AS indicator, a.period::period_t AS period,
@@ -416,16 +426,15 @@ def _patch(target: Path, facts: pa.Table, context: set[Cell], sources: pa.Table,
                     f"AND cube.org_unit = g.org_unit AND {within}")
         con.register("rows_arrow", rows)
         try:
-            con.execute(f"INSERT INTO cube BY NAME SELECT * REPLACE ({_AS_ENUM}, aud::aud_t AS aud) "
+            con.execute(f"INSERT INTO cube BY NAME SELECT * REPLACE ({_as_enum(_CUBE_KEYS)}) "
                         "FROM rows_arrow ORDER BY indicator, period")
         except duckdb.ConversionException as exc:
             raise NotPatchable("a disaggregation or scope the snapshot does not know") from exc
         con.execute("DELETE FROM reported_values USING gone g WHERE reported_values.indicator = g.indicator "
                     "AND reported_values.period = g.period AND reported_values.org_unit = g.org_unit AND "
-                    + within.replace("cube.", "reported_values."))
+                    + _within("reported_values", affected))
         con.register("judged_arrow", judged)
-        con.execute("INSERT INTO reported_values BY NAME SELECT * REPLACE (indicator::indicator_t AS indicator, "
-                    "org_unit::unit_t AS org_unit, period::period_t AS period, disagg::disagg_t AS disagg) "
+        con.execute(f"INSERT INTO reported_values BY NAME SELECT * REPLACE ({_as_enum(_JUDGED_KEYS)}) "
                     "FROM judged_arrow")
         con.execute("DELETE FROM visible_periods WHERE period IN (SELECT DISTINCT period FROM affected_arrow)")
         periods = _literals({p for _, p, _ in affected})
@@ -434,5 +443,5 @@ def _patch(target: Path, facts: pa.Table, context: set[Cell], sources: pa.Table,
         con.register("sources_arrow", sources)
         con.execute("CREATE OR REPLACE TABLE sources AS SELECT * FROM sources_arrow")
         cube.write_build_row(con, applied_change=todo.last, as_of=todo.as_of, kind="incremental",
-                             since_full=since_full + 1, recipe_id=cube.recipe(catalog, tree))
+                             since_full=since_full + 1, recipe_id=recipe_id)
     return int(rows.num_rows)

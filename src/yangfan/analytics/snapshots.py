@@ -36,8 +36,9 @@ def start(target: Path, suffix: str) -> Path:
     lock, so no other build is writing)."""
     where = folder(target)
     where.mkdir(parents=True, exist_ok=True)
+    current = resolve(target).name
     for stray in [*where.glob("*.building"), *where.glob("*.patching"), *where.glob("*.wal")]:
-        if not stray.name.startswith(resolve(target).name):
+        if not stray.name.startswith(current):
             stray.unlink(missing_ok=True)
     return where / f"{uuid.uuid4().hex}.{suffix}"
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from yangfan.catalog import Catalog
@@ -167,11 +167,6 @@ def record_change(session: Session, kind: str, detail: Mapping[str, object],
     audit.serialise(session)
     session.add(ChangeRow(kind=kind, detail=json.dumps(body, sort_keys=True)))
     session.flush()
-
-
-def last_change(session: Session) -> int:
-    """The id of the latest committed change (0 when there is none)."""
-    return int(session.scalar(select(func.max(ChangeRow.id))) or 0)
 
 
 #: Past this many org units a query reads whole slices (indicator × period) rather than naming each unit.

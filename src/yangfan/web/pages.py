@@ -60,8 +60,8 @@ def render(request: Request, name: str, principal: Principal, lang: Lang, status
 
 
 def warm_up(y: Yangfan) -> None:
-    """Compute the cockpit in both languages, so that the first visitor does not wait for it (the builder brings
-    the analytics up to the store meanwhile: a new build is computed again on the first visit)."""
+    """Compute the cockpit in both languages, so that the first visitor does not wait for it: at start-up, and
+    after each build the builder applies."""
     try:
         for lang in ("zh", "en"):
             for plan in y.catalog.plans:

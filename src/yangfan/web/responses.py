@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from yangfan.errors import YangfanError
+from yangfan.web.builds import pinned_build
 from yangfan.web.deps import Page
 
 #: Published figures change only when the analytics table is rebuilt; clients may reuse them briefly.
@@ -47,7 +48,7 @@ def respond(request: Request, enc: Encoded, headers: dict[str, str] | None = Non
 
     The ETag names the analytics build the request answered from besides the body's digest: it changes with
     every new build, so a client revalidating after a build always gets the build's answer."""
-    build = getattr(request.state, "build", None)
+    build = pinned_build(request)
     etag = f'"{build.id}-{enc.etag[1:-1]}"' if build is not None and build.id else enc.etag
     # Vary: what a logged-in user is shown may differ from what the public is shown.
     all_headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Authorization, Cookie",
