@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from yangfan.analytics.query import Query
 from yangfan.cli_access import audit_app, user_app
+from yangfan.cli_reporting import completeness, form_app, validate
 from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.output import Format, render
@@ -25,6 +26,9 @@ app = typer.Typer(help="扬帆 Yangfan — 5G规模化应用监测平台 / 5G sc
 err = Console(stderr=True, soft_wrap=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
+app.add_typer(form_app, name="form")
+app.command()(validate)
+app.command()(completeness)
 maps_app = typer.Typer(help="Map boundaries. / 地图边界。", no_args_is_help=True)
 app.add_typer(maps_app, name="maps")
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
@@ -85,6 +89,16 @@ def demo(
     if synthetic:
         err.print(f"演示数据 demo sub-national values: {_state(y.load_demo_values())}")
         _rebuild(y)
+        progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(), console=err)
+        with progress:
+            task = progress.add_task("演示填报 demo returns", total=None)
+            done = y.load_demo_returns(lambda msg, i, n: progress.update(
+                task, completed=i, total=n, description=f"演示填报 demo returns: {msg}"))
+        err.print(f"演示填报 demo returns as of {y.today()}: {done.submitted} submitted ({done.late} late, "
+                  f"{done.explained} with explained jumps, {done.returned} returned and corrected), "
+                  f"{done.missing} missing; reviewed: {done.steps}")
+        _rebuild(y, full=False)
 
 
 def _state(result: WriteResult) -> str:
@@ -109,7 +123,7 @@ def import_(
 
     y = _yangfan()
     try:
-        result = import_csv(y.engine, file, y.catalog, y.tree)
+        result = import_csv(y.engine, file, y.catalog, y.tree, rules=y.rules, today=y.today())
     except YangfanError as exc:
         if report:
             report.write_text(render([i.as_dict() for i in exc.issues], Format.csv), encoding="utf-8")

@@ -73,6 +73,80 @@ def token(username: str, name: Annotated[str, typer.Option(help="what the token 
         typer.echo(accounts.create_token(session, ACTOR, username, name))
 
 
+@user_app.command("list")
+def list_users(fmt: Annotated[Format, typer.Option("--format", "-f")] = Format.table) -> None:
+    """Every account: state, roles, live API tokens, last login. / 用户列表。"""
+    from yangfan.access import accounts
+
+    with _session(Yangfan()) as session:
+        records = [a.as_dict() for a in accounts.list_users(session)]
+    if fmt is not Format.json:  # a table cell per grant: role@org unit
+        for r in records:
+            r["grants"] = [g["role"] + (f"@{g['org_unit']}" if g["org_unit"] else "") for g in r["grants"]]
+    typer.echo(render(records, fmt, ["username", "display_name", "active", "locked", "must_change_password",
+                                     "grants", "tokens", "last_login"]))
+
+
+def _report(done: str, unchanged: str, changed: bool) -> None:
+    typer.echo(done if changed else unchanged, err=True)
+
+
+@user_app.command("disable")
+def disable(username: str) -> None:
+    """Disable an account: its sessions end, it cannot log in, its tokens stop working. / 停用用户。"""
+    from yangfan.access import accounts
+
+    with _session(Yangfan()) as session:
+        change = accounts.disable_user(session, ACTOR, username)
+    _report(f"disabled {username}; {change.sessions_ended} session(s) ended / 已停用",
+            f"{username} was already disabled / 已是停用状态", change.changed)
+
+
+@user_app.command("enable")
+def enable(username: str) -> None:
+    """Enable a disabled account again. / 启用用户。"""
+    from yangfan.access import accounts
+
+    with _session(Yangfan()) as session:
+        change = accounts.enable_user(session, ACTOR, username)
+    _report(f"enabled {username} / 已启用", f"{username} was already active / 本已在用", change.changed)
+
+
+@user_app.command("unlock")
+def unlock(username: str) -> None:
+    """Lift a lockout after repeated failed logins. / 解除登录锁定。"""
+    from yangfan.access import accounts
+
+    with _session(Yangfan()) as session:
+        change = accounts.unlock(session, ACTOR, username)
+    _report(f"unlocked {username} / 已解锁", f"{username} was not locked / 未被锁定", change.changed)
+
+
+@user_app.command("reset-password")
+def reset_password(username: str, password_stdin: Annotated[bool, typer.Option(
+        help="read the temporary password from standard input instead of generating one")] = False) -> None:
+    """Reset a password: a temporary one (printed once) to change at the next login; tokens revoked. / 重置密码。"""
+    from yangfan.access import accounts
+
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with _session(Yangfan()) as session:
+        change = accounts.reset_password(session, ACTOR, username, given)
+    if given is None:
+        typer.echo(change.password)
+    typer.echo(f"password of {username} reset: it must be changed at the next login; {change.tokens_revoked} "
+               f"token(s) revoked, {change.sessions_ended} session(s) ended / 密码已重置，下次登录须修改", err=True)
+
+
+@user_app.command("revoke-tokens")
+def revoke_tokens(username: str) -> None:
+    """Revoke every API token of a user. / 撤销全部 API 令牌。"""
+    from yangfan.access import accounts
+
+    with _session(Yangfan()) as session:
+        change = accounts.revoke_tokens(session, ACTOR, username)
+    typer.echo(f"{change.tokens_revoked} token(s) of {username} revoked / 已撤销令牌", err=True)
+
+
 @audit_app.command("verify")
 def verify(anchor: Annotated[list[Path] | None, typer.Option(
         "--anchor", exists=True, dir_okay=False,

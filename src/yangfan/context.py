@@ -9,6 +9,7 @@ import fcntl
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +27,9 @@ from yangfan.settings import Settings, get_settings
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from yangfan.collect.demo_returns import DemoRound
+    from yangfan.collect.forms import Form
+    from yangfan.collect.rules import Rules
     from yangfan.store.repository import WriteResult
 
 
@@ -61,6 +65,24 @@ class Yangfan:
         engine = make_engine(self.settings.store_url)
         audit.bind(engine, self.settings)  # the audit key and the checkpoint folder of this platform
         return engine
+
+    def today(self) -> date:
+        """The reporting calendar's date (``settings.today``, else the system date)."""
+        return self.settings.today or date.today()
+
+    @cached_property
+    def forms(self) -> dict[str, Form]:
+        """The report forms (报表), checked against the catalog and the org units."""
+        from yangfan.collect.forms import get_forms
+
+        return get_forms(self.catalog, self.tree)
+
+    @cached_property
+    def rules(self) -> Rules:
+        """The validation rules (审核公式) every return and import passes."""
+        from yangfan.collect.rules import load_rules
+
+        return load_rules()
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -168,6 +190,33 @@ class Yangfan:
         """A change was committed to the store: have the builder apply it (no waiting for the build)."""
         if self._builder is not None:
             self._builder.notify()
+
+    def load_demo_returns(self, say: Callable[[str, int, int], None] = lambda _m, _i, _n: None) -> DemoRound:
+        """The demo's 2026 reporting rounds (演示数据), filed through the reporting pipeline; the analytics must
+        hold the demo's provincial totals first (``load_demo_values`` and a rebuild)."""
+        from yangfan.collect import demo_returns
+
+        done = demo_returns.fill(self.engine, self.analytics, self.catalog, self.tree, self.forms, self.today(), say)
+        self.count_returns()
+        return done
+
+    def count_returns(self) -> WriteResult:
+        """Store the completeness and timeliness of reporting as of today (``reports_*`` per province and
+        month); counts that have not moved change nothing."""
+        from yangfan.collect import completeness
+        from yangfan.collect.reporting import obligations
+        from yangfan.store.db import session_scope
+        from yangfan.store.repository import write_batch
+
+        with session_scope(self.engine) as session:
+            found = completeness.values(obligations(session, self.forms, self.tree, self.today()))
+            return write_batch(session, f"completeness {self.today()}", completeness.fingerprint(found), found,
+                               status="approved")
+
+    def reporting_changed(self, _key: object = None) -> None:
+        """A return moved: recount completeness and have the builder apply both."""
+        self.count_returns()
+        self.changed()
 
     def query(self, q: Query) -> list[Figure]:
         """Figures for a query: the same numbers for the CLI, the API and every page."""

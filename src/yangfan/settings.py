@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -69,6 +70,11 @@ class Settings(BaseSettings):
         1.0, gt=0, le=60,
         description=("How often the server's analytics builder looks for changes committed by other processes "
                      "(the CLI, other server workers); a change made through this process is applied at once."),
+    )
+    today: date | None = Field(
+        None,
+        description=("The reporting calendar's date: which returns are open, due and overdue (default: the system "
+                     "date). Set it to replay a reporting round, in demos and tests."),
     )
     population_vintage: Literal["publication_date", "previous_year_end", "period_year_end"] = Field(
         "publication_date",

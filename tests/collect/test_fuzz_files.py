@@ -294,7 +294,8 @@ def with_file_defect(rng: random.Random, header: list[str], rows: list[Row], def
         dropped = rng.choice(REQUIRED)
         return [h for h in header if h != dropped], rows
     if defect == "unknown_column":
-        return [*header, rng.choice(["Value", "comment", "备注", "values"])], rows
+        # Not "Value" or "备注": those name columns (rows.ALIASES), and are repeated or read.
+        return [*header, rng.choice(["comment", "数量", "values", "Value 2"])], rows
     if defect == "repeated_column":
         return [*header, rng.choice(header)], rows
     assert defect == "extra_cell"
@@ -410,8 +411,8 @@ def _csv_verdict(spec: Spec, content: bytes, encoding: str) -> Verdict:
     try:
         content.decode("utf-8")
     except UnicodeDecodeError:
-        return "refuse"
-    return "either"  # GB18030 bytes that happen to be UTF-8 (mojibake) cannot be told apart: hence no guessing
+        return spec.verdict  # not UTF-8, so read as GB18030: the same text
+    return "either"  # GB18030 bytes that happen to be UTF-8 are read as UTF-8 (mojibake): cannot be told apart
 
 
 # --- the tests ----------------------------------------------------------------------------------------------

@@ -82,10 +82,11 @@ def test_a_unit_is_used_only_while_it_exists() -> None:
     assert exc.value.issues[0].code == "row.org_unit_validity"
 
 
-def test_non_utf8_file_is_refused() -> None:
+def test_a_file_neither_utf8_nor_gb18030_is_refused() -> None:
+    # 0xFF starts no character in either encoding (GBK files are read: tests/collect/test_encodings.py).
     with pytest.raises(YangfanError) as exc:
-        read_csv_rows("indicator\n基站".encode("gbk"), "gbk.csv")
-    assert exc.value.issues[0].code == "file.encoding"
+        read_csv_rows("indicator\n基站".encode("gbk") + b"\xff", "bad.csv")
+    assert (exc.value.issues[0].code, exc.value.issues[0].location.row) == ("file.encoding", 2)
 
 
 def _value_of(text: str, unit: str = "") -> float:

@@ -6,24 +6,32 @@ The routes come from the routers themselves: a new endpoint without a policy her
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from httpx import Response
 
 from tests.builders import platform
+from tests.web.reporting_builders import OPM_SEPTEMBER, PRQ_QUARTER
 from yangfan.access import accounts
 from yangfan.access.roles import Role
 from yangfan.context import Yangfan
 from yangfan.store.db import session_scope
-from yangfan.web import pages
+from yangfan.web import admin, apidocs, completeness_page, pages, reporting_pages, returns_review
 from yangfan.web.app import API_PREFIX, API_ROUTERS, create_app
 
 PASSWORD = "a long enough password"
 #: read: anyone; open: anyone (the route itself checks credentials); user: any logged-in user;
-#: scoped_write: logged-in users, each inside its own scope only; admin: administrators only;
-#: review: ministry roles anywhere, provincial reviewers inside their unit, nobody else.
+#: login: any logged-in user, the public sent to the login page (303); scoped_write: logged-in users, each inside
+#: its own scope only; scoped: the same for reading a return (those who fill it, check it or are of its place);
+#: scoped_login: scoped, the public sent to the login page; fill: a return's reporters (inside their scope) and the
+#: ministry, never a reviewer; admin: administrators only; review: ministry roles anywhere, provincial reviewers
+#: inside their unit, other roles refused up front (403); review_return: the same, but a return another role may not
+#: act on is answered like an unknown id (404); reviewer: ministry roles and provincial reviewers; place: the
+#: ministry and the place-scoped roles (provincial reporters and reviewers), not operators.
 POLICY = {
     ("POST", "/api/v1/auth/login"): "open",
     ("POST", "/api/v1/auth/logout"): "user",
@@ -34,22 +42,55 @@ POLICY = {
     ("GET", "/review"): "user",
     ("GET", "/api/v1/submissions"): "user",  # each sees its own scope: test_auth checks the contents
     ("POST", "/api/v1/reviews"): "review",
+    # Statistical reporting (api/returns): the forms are public, everything else needs a login.
+    ("GET", "/api/v1/forms"): "read",
+    ("GET", "/api/v1/forms/{form}"): "read",
+    ("GET", "/api/v1/obligations"): "user",  # each sees what it owes or reviews
+    ("GET", "/api/v1/returns/{form}/{org_unit}/{period}"): "scoped",
+    ("GET", "/api/v1/returns/{form}/{org_unit}/{period}/template.xlsx"): "scoped",
+    ("POST", "/api/v1/returns/{form}/{org_unit}/{period}/validate"): "scoped",
+    ("PUT", "/api/v1/returns/{form}/{org_unit}/{period}"): "fill",
+    ("POST", "/api/v1/returns/{form}/{org_unit}/{period}/submit"): "fill",
+    ("POST", "/api/v1/returns/{submission_id}/{step}"): "review_return",
+    ("POST", "/api/v1/uploads"): "scoped_write",  # a file of values: the checks of POST /imports
+    ("POST", "/api/v1/uploads/check"): "user",  # writes nothing
+    ("POST", "/api/v1/uploads/annotated"): "user",  # writes nothing
+    # Pages.
+    ("GET", "/admin/users"): "admin",
+    ("GET", "/admin/users/confirm"): "admin",
+    ("POST", "/admin/users/{action}"): "admin",
+    ("GET", "/account/password"): "user",
+    ("POST", "/account/password"): "user",
+    ("GET", "/reporting"): "login",
+    ("GET", "/reporting/calendar"): "login",
+    ("GET", "/reporting/upload"): "login",
+    ("GET", "/reporting/{form}/{org_unit}/{period}"): "scoped_login",
+    ("GET", "/reporting/completeness"): "place",
+    ("GET", "/review/returns"): "reviewer",
+    ("GET", "/review/returns/{submission_id}"): "review",
 }
+#: The routers of pages (the API's are ``API_ROUTERS``).
+PAGE_ROUTERS = (pages.router, apidocs.router, admin.router, reporting_pages.router, returns_review.router,
+                completeness_page.router)
 SCOPES: dict[Role, str | None] = {
     Role.administrator: None, Role.ministry_analyst: None, Role.provincial_reporter: "440000",
     Role.provincial_reviewer: "440000", Role.operator_reporter: "cmcc",
 }
 PATH_SAMPLES = {"{code}": {"/indicators/": "bs_5g", "/targets/": "U01", "/org-units/": "440000",
                           "/boundaries/": "440000", "/regions/": "440300"},
-                "{fmt}": {"/download.": "xlsx"}}
+                "{fmt}": {"/download.": "xlsx"}, "{form}": {"/forms/": "OPM"}, "{action}": {"/admin/users/": "unlock"},
+                "{step}": {"/returns/": "approve"}}
 QUERY_SAMPLES = {"/api/v1/data-values": {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-06"},
-                 "/indicators/bs_5g/lineage": {"period": "2025-06"}}
+                 "/indicators/bs_5g/lineage": {"period": "2025-06"},
+                 "/admin/users/confirm": {"action": "unlock", "username": Role.operator_reporter.value}}
+RETURN = "{form}/{org_unit}/{period}"
 
 
 def routes() -> list[tuple[str, str]]:
     api = [(m, API_PREFIX + r.path) for router in API_ROUTERS for r in router.routes
            if isinstance(r, APIRoute) for m in r.methods]
-    return sorted(api + [(m, r.path) for r in pages.router.routes if isinstance(r, APIRoute) for m in r.methods])
+    return sorted(api + [(m, r.path) for router in PAGE_ROUTERS for r in router.routes if isinstance(r, APIRoute)
+                         for m in r.methods])
 
 
 def policy(method: str, path: str) -> str:
@@ -89,20 +130,94 @@ def _row(role: Role | None, inside: bool) -> str:
 _counter = itertools.count()
 
 
-def _request(c: TestClient, headers: dict[str, str], method: str, path: str, role: Role | None, inside: bool) -> int:
+_fresh = itertools.count()  # the returns submitted: each request its own
+
+
+def _return(role: Role | None, inside: bool, fresh: bool) -> tuple[str, dict[str, str], Mapping[str, float]]:
+    """A return in or out of the role's scope (form/org unit/period), its query and complete figures.
+
+    An operator's reporter is in scope for its operator's returns (OPM, cmcc) only, the provincial roles for their
+    province's (PRQ, 440000) only. A fresh return (to submit) is of a past period and no other request's; the
+    others are of a future period, never submitted, so that drafts may always be saved."""
+    n = next(_fresh) if fresh else 0
+    if role == Role.operator_reporter:
+        period = f"2026-{n % 9 + 1:02d}" if fresh else "2027-12"
+        unit = ("440000", "120000", "130000", "140000", "150000")[n // 9 % 5]
+        return f"OPM/{unit}/{period}", {"reporter": "cmcc" if inside else "ctcc"}, OPM_SEPTEMBER
+    unit = "440000" if inside else "110000"
+    if fresh and (role is None or SCOPES[role] is None):  # the ministry: any province, one return each
+        unit = ("210000", "220000", "230000", "310000", "320000", "330000", "340000", "350000")[n // 3 % 8]
+    return f"PRQ/{unit}/{f'2026Q{n % 3 + 1}' if fresh else '2027Q4'}", {}, PRQ_QUARTER
+
+
+def _csv(role: Role | None, inside: bool) -> bytes:
+    return f"indicator,org_unit,period,value,unit,disaggregation\n{_row(role, inside)}\n".encode()
+
+
+def _sampled(path: str) -> str:
     for marker, samples in PATH_SAMPLES.items():
         for prefix, value in samples.items():
             if prefix in path:
                 path = path.replace(marker, value)
+    return path
+
+
+def _request(c: TestClient, headers: dict[str, str], method: str, path: str, role: Role | None,
+             inside: bool) -> Response:
+    path = _sampled(path)
+    if RETURN in path:  # save and submit a complete return, validate an empty one
+        submit = path.endswith("/submit")
+        sample, query, figures = _return(role, inside, fresh=submit)
+        cells = [{"indicator": k, "value": v} for k, v in figures.items()] if submit else []
+        return c.request(method, path.replace(RETURN, sample), params=query,
+                         json={"cells": cells} if method != "GET" else None, headers=headers, follow_redirects=False)
+    if "{submission_id}" in path:
+        path = path.replace("{submission_id}", str(_submitted_return(c, role, inside)))
+        if method == "POST":
+            return c.post(path, json={"message": ""}, headers=headers)
+    if method == "POST":
+        return _post(c, headers, path, role, inside)
+    return c.request(method, path, params=QUERY_SAMPLES.get(path), headers=headers, follow_redirects=False)
+
+
+def _post(c: TestClient, headers: dict[str, str], path: str, role: Role | None, inside: bool) -> Response:
+    csrf = {"csrf_token": headers.get("X-CSRF-Token", "")}  # the HTML forms send it in a field
     if path.endswith("/imports"):
-        body = f"indicator,org_unit,period,value,unit,disaggregation\n{_row(role, inside)}\n".encode()
-        return c.post(path, params={"file_name": f"m{next(_counter)}.csv"}, content=body, headers=headers).status_code
+        return c.post(path, params={"file_name": f"m{next(_counter)}.csv"}, content=_csv(role, inside),
+                      headers=headers)
+    if path.endswith(("/uploads", "/uploads/check", "/uploads/annotated")):
+        return c.post(path, files={"file": (f"u{next(_counter)}.csv", _csv(role, inside))}, headers=headers)
     if path.endswith("/reviews"):
-        return c.post(path, json={"ids": [_submitted(c, role, inside)], "action": "approve"},
-                      headers=headers).status_code
+        return c.post(path, json={"ids": [_submitted(c, role, inside)], "action": "approve"}, headers=headers)
     if path.endswith("/auth/login"):
-        return c.post(path, json={"username": "nobody", "password": "x"}).status_code
-    return c.request(method, path, params=QUERY_SAMPLES.get(path), headers=headers).status_code
+        return c.post(path, json={"username": "nobody", "password": "x"})
+    if path.startswith("/admin/users/"):
+        return c.post(path, data={"username": Role.operator_reporter.value, **csrf})
+    if path == "/account/password":
+        temporary = {"current": PASSWORD, "new": PASSWORD + " for now", "repeat": PASSWORD + " for now"}
+        changed = c.post(path, data={**temporary, **csrf})
+        if changed.status_code == 200:  # and back, for the next requests' logins
+            back = {"current": temporary["new"], "new": PASSWORD, "repeat": PASSWORD}
+            assert c.post(path, data={**back, **csrf}).status_code == 200
+        return changed
+    return c.post(path, headers=headers)
+
+
+def _submitted_return(c: TestClient, role: Role | None, inside: bool) -> int:
+    """A fresh submitted return (empty: the store does not check it) in or out of a Guangdong reviewer's scope."""
+    import hashlib
+
+    from yangfan.store import submissions
+    from yangfan.store.submissions import ReturnKey
+
+    y: Yangfan = c.app.state.yangfan  # type: ignore[attr-defined]
+    n = next(_counter)  # before the forms' first periods: no request of the API's makes these returns
+    key = ReturnKey("PRQ", "440000" if inside or role != Role.provincial_reviewer else "110000", "",
+                    f"{2025 - n // 4}Q{n % 4 + 1}")
+    with session_scope(y.engine) as s:
+        row, _written = submissions.submit(s, "test", key, {}, [], f"{key} test",
+                                           hashlib.sha256(str(key).encode()).hexdigest())
+        return row.id
 
 
 def _submitted(c: TestClient, role: Role | None, inside: bool) -> int:
@@ -128,18 +243,28 @@ def expected(kind: str, role: Role | None, inside: bool) -> set[int]:
     if kind == "open":
         return {401}  # refused for the wrong password, never for the role
     if role is None:
-        return {401}
-    if kind == "user":
+        return {303} if kind in ("login", "scoped_login") else {401}
+    if kind in ("user", "login"):
         return {200}
     if kind == "admin":
         return {200} if role == Role.administrator else {403}
-    if kind == "review":
-        if role in (Role.administrator, Role.ministry_analyst):
-            return {200}
-        if role == Role.provincial_reviewer:  # another unit's value: "not found or not yours", like a wrong id
-            return {200} if inside else {404}
+    if kind in ("review", "review_return"):
+        return _review(kind, role, inside)
+    if kind == "reviewer":
+        return {403} if role in (Role.provincial_reporter, Role.operator_reporter) else {200}
+    if kind == "place":
+        return {403} if role == Role.operator_reporter else {200}
+    if kind == "fill" and role == Role.provincial_reviewer:  # sees its province's returns, never fills them
         return {403}
     return {200} if inside or SCOPES[role] is None else {403}
+
+
+def _review(kind: str, role: Role, inside: bool) -> set[int]:
+    if role in (Role.administrator, Role.ministry_analyst):
+        return {200}
+    if role == Role.provincial_reviewer:  # another unit's value: "not found or not yours", like a wrong id
+        return {200} if inside else {404}
+    return {403} if kind == "review" else {404}
 
 
 CASES = [(m, p, role, inside) for m, p in routes() for role in [None, *SCOPES] for inside in (True, False)
@@ -150,5 +275,8 @@ CASES = [(m, p, role, inside) for m, p in routes() for role in [None, *SCOPES] f
                          ids=[f"{m} {p} {r.value if r else 'public'} {'in' if i else 'out'}" for m, p, r, i in CASES])
 def test_permission_matrix(y: Yangfan, method: str, path: str, role: Role | None, inside: bool) -> None:
     c, headers = _client(y, role)
-    status = _request(c, headers, method, path, role, inside)
+    response = _request(c, headers, method, path, role, inside)
+    status = response.status_code
     assert status in expected(policy(method, path), role, inside), (method, path, role, inside, status)
+    if status == 303:
+        assert response.headers["location"].startswith("/login"), response.headers["location"]

@@ -91,3 +91,15 @@ def logout(session: Session, cookie: str, username: str) -> None:
     """End a session."""
     session.execute(delete(SessionRow).where(SessionRow.id == _digest(cookie)))
     audit.append(session, username, "auth.logout", "user", username)
+
+
+def end_sessions(session: Session, user_id: int, keep_cookie: str | None = None) -> int:
+    """End every session of a user but the one whose cookie is kept (after a disable, a password reset or a
+    password change); how many ended."""
+    query = select(SessionRow.id).where(SessionRow.user_id == user_id)
+    if keep_cookie:
+        query = query.where(SessionRow.id != _digest(keep_cookie))
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(delete(SessionRow).where(SessionRow.id.in_(ids)))
+    return len(ids)

@@ -72,7 +72,7 @@ MATERIALISE_BELOW = 2_000_000
 FIRST_YEAR, LAST_YEAR = 2000, 2040
 #: Bumped when the cube's layout or rules of computation change: an incremental build never writes into a build
 #: made by other rules (``recipe``).
-CUBE_FORMAT = 4
+CUBE_FORMAT = 5
 
 
 def split_aggregate(select: str, source: str, where: str, group: str, split: str, split_on: str) -> str:
@@ -160,13 +160,14 @@ def build_rows(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog
     _reference_tables(con, catalog, tree)
     context = "context" if "context" in facts.column_names else "FALSE"
     say("reported values")
+    # A source whose kind starts with 'demo' (the demo's apportioned figures, the demo's returns) is demo data.
     con.execute(f"""
         CREATE TEMP TABLE facts AS
         SELECT indicator::indicator_t AS indicator, org_unit::unit_t AS org_unit, period::period_t AS period,
                disagg::disagg_t AS disagg, value, qualifier = 'lower_bound' AS lower_bound,
                qualifier = 'approx' AS approx, 'reported' AS origin, FALSE AS incomplete,
                status = 'published' AS published,
-               source_id IN (SELECT id FROM sources WHERE kind = 'demo') AS demo,
+               source_id IN (SELECT id FROM sources WHERE starts_with(kind, 'demo')) AS demo,
                scope::scope_t AS scope, value_id, source_id, preferred, priority, {context} AS context
         FROM facts_arrow""")
     # Every released value of a key is a candidate, for everyone ('all') while all of them are published. A key
@@ -238,22 +239,27 @@ def build_rows(con: duckdb.DuckDBPyConnection, facts: pa.Table, catalog: Catalog
                        FROM extras_arrow""")
     say("totals from parts")
     # A total that was not reported is the sum of its parts along one dimension (the first by name). A figure
-    # restated on a later coverage (disaggregation scope=…) is not a part of anything.
+    # restated on a later coverage (disaggregation scope=…) is not a part of anything. The operators' figures
+    # make a complete total only when every operator's is there (an operator's missing return leaves the
+    # province's total, and every sum above it, incomplete).
     parts = "work c"
     parts_where = "c.disagg <> '' AND NOT starts_with(c.disagg::VARCHAR, 'scope=')"
     split_totals = (f"SELECT DISTINCT indicator, org_unit, period FROM work c WHERE {parts_where} AND aud <> 'all' "
                     "UNION SELECT indicator, org_unit, period FROM work WHERE disagg = '' AND aud <> 'all'")
     sums = split_aggregate(
         "c.indicator, c.org_unit, c.period, split_part(c.disagg, '=', 1) AS dim, sum(c.value) AS v, "
+        "count(DISTINCT c.disagg) AS n, bool_or(c.incomplete) AS inc, "
         "bool_or(c.lower_bound) AS lb, bool_or(c.approx) AS ax, bool_and(c.published) AS pub, bool_or(c.demo) AS dm, "
         f"min(c.scope) AS sc, {_CARRY.format(q='c.quality', n=_MAX_NOTES)} AS qu",
         parts, parts_where, "c.indicator, c.org_unit, c.period, dim", split_totals,
         "sp.indicator = c.indicator AND sp.org_unit = c.org_unit AND sp.period = c.period")
+    operators = sum(1 for u in tree.units.values() if u.kind == "operator")
     con.execute(f"""
         INSERT INTO derived BY NAME
         SELECT t.* FROM (
             SELECT indicator, org_unit, period, ''::disagg_t AS disagg, v AS value, lb AS lower_bound,
-                   ax AS approx, 'parts' AS origin, FALSE AS incomplete, pub AS published, dm AS demo, sc AS scope,
+                   ax AS approx, 'parts' AS origin, inc OR (dim = 'operator' AND n < {operators}) AS incomplete,
+                   pub AS published, dm AS demo, sc AS scope,
                    NULL::BIGINT AS value_id, NULL::BIGINT AS source_id, qu AS quality, aud
             FROM ({sums})
             QUALIFY row_number() OVER (PARTITION BY indicator, org_unit, period, aud ORDER BY dim) = 1

@@ -59,16 +59,30 @@ class Progress:
         return max(0.0, min(1.0, self.latest.value / self.target.value))
 
 
-def _series(a: Analytics, target: Target, org_units: list[str], published_only: bool) -> dict[str, list[Figure]]:
-    """The target's indicator at each org unit, every period with a value, in one query for all units."""
-    periods = a.series_any(target.indicator, org_units, published_only=published_only)
+def _figures(a: Analytics, indicator: str, org_units: list[str], published_only: bool) -> dict[str, list[Figure]]:
+    """An indicator at each org unit, every period with a value, in one query for all units."""
+    periods = a.series_any(indicator, org_units, published_only=published_only)
     if not periods:
         return {}
-    figures = a.run(Query((target.indicator,), tuple(org_units), tuple(periods), published_only=published_only))
+    figures = a.run(Query((indicator,), tuple(org_units), tuple(periods), published_only=published_only))
     out: dict[str, list[Figure]] = {}
     for f in figures:
         if f.value is not None:
             out.setdefault(f.org_unit, []).append(f)
+    return out
+
+
+def _series(a: Analytics, target: Target, org_units: list[str], published_only: bool) -> dict[str, list[Figure]]:
+    """The target's figures at each org unit in period order: its indicator as published, and where a target
+    names a computed stand-in, that one at the months for which nothing is published."""
+    out = _figures(a, target.indicator, org_units, published_only)
+    if target.computed is None:
+        return out
+    for unit, computed in _figures(a, target.computed, org_units, published_only).items():
+        published = out.get(unit, [])
+        months = {f.period.end_month for f in published}
+        merged = published + [f for f in computed if f.period.end_month not in months]
+        out[unit] = sorted(merged, key=lambda f: (f.period.end_month, f.indicator.code != target.indicator))
     return out
 
 

@@ -106,6 +106,7 @@ class TargetIn(_Strict):
     note: str = ""
     reading: ReadingIn | None = None
     deadline_from: Literal["clause", "plan"] = "clause"
+    computed: str | None = None
 
     _p = field_validator("deadline", mode="before")(lambda v: None if v is None else _period(v))
 
@@ -225,11 +226,19 @@ def _parse_plan(path: Path, indicators: dict[str, Indicator], issues: list[Issue
                                 f"a clause without a date takes the plan's horizon {plan.horizon} as its deadline",
                                 Location(file=path.name, entry=entry, field="deadline")))
             continue
+        if t.computed is not None and (t.computed not in indicators or indicators[t.computed].kind != "derived"
+                                       or indicators[t.computed].unit != indicators[t.indicator].unit):
+            issues.append(Issue("catalog.target_computed",
+                                f"目标的计算指标 {t.computed} 不存在、不是派生指标或单位不同",
+                                f"the target's computed indicator {t.computed} is unknown, not derived "
+                                "or in another unit",
+                                Location(file=path.name, entry=entry, field="computed")))
+            continue
         try:
             targets.append(Target(
                 t.code, plan.code, t.indicator, t.comparator, Clause(t.clause.section, t.clause.quote), t.scope,
                 t.value, parse_period(t.deadline) if t.deadline else None, t.note,
-                Reading(t.reading.zh, t.reading.en) if t.reading else None, t.deadline_from))
+                Reading(t.reading.zh, t.reading.en) if t.reading else None, t.deadline_from, t.computed))
         except ValueError as exc:
             issues.append(Issue("catalog.target", f"目标定义无效：{exc}", f"invalid target: {exc}",
                                 Location(file=path.name, entry=entry, field="value")))

@@ -149,6 +149,9 @@ class Target:
     reading: Reading | None = None
     #: 'clause': the clause sets the date; 'plan': it sets none and the plan's horizon applies.
     deadline_from: Literal["clause", "plan"] = "clause"
+    #: A derived indicator that computes the same figure from reported inputs (the operators' traffic, the
+    #: provinces' survey counts): it stands in at the periods for which the published figure is missing.
+    computed: str | None = None
 
     def __post_init__(self) -> None:
         if self.comparator != "track" and self.value is None:

@@ -7,8 +7,7 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal
 from urllib.parse import urlsplit
 
 from yangfan.catalog import Catalog, Indicator
@@ -20,6 +19,25 @@ from yangfan.store.values import QUALIFIERS, NewValue, Qualifier
 REQUIRED = ("indicator", "org_unit", "period", "value")
 #: Every column an import file may have: any other is refused, so that nothing in a file is silently ignored.
 COLUMNS = (*REQUIRED, "unit", "qualifier", "disaggregation", "scope", "priority", "source_url", "note")
+#: Other names a header may give each column: the Chinese headings of the sheets reporters already keep. A header
+#: is matched after ``header_key`` (full-width forms folded, spaces and brackets around it dropped, case ignored).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "indicator": ("指标", "指标代码"),
+    "org_unit": ("组织单元", "单位代码", "地区代码", "行政区划代码"),
+    "period": ("期间", "统计期"),
+    "value": ("数值", "值"),
+    "unit": ("单位", "计量单位"),
+    "qualifier": ("限定词",),
+    "disaggregation": ("分组", "分类"),
+    "scope": ("口径",),
+    "priority": ("优先级",),
+    "source_url": ("来源网址", "来源"),
+    "note": ("备注", "说明"),
+}
+# Around a header, not inside it: spaces (a BOM and zero-width ones too) and brackets or quotes, as people
+# decorate headings (（数值）, 【备注】, “期间”); NFKC has already folded the full-width （）［］ into ASCII.
+_HEADER_DECORATION = " \t\r\n\ufeff\u200b()[]{}<>【】〔〕〖〗《》〈〉「」『』“”‘’\"'"
+_ENGLISH_GAP = re.compile(r"[ \-]+")
 PREFIXES = {"": Decimal(1), "万": Decimal(10_000), "亿": Decimal(100_000_000)}
 #: Longer numbers carry no meaning for a statistic and only make Decimal and float work hard.
 MAX_NUMBER_CHARS = 50
@@ -33,6 +51,30 @@ _PLAIN = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 # Thousands separators only in groups of three: "1,5" may be a decimal comma and is not guessed at.
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
 _INTEGER = re.compile(r"[+-]?[0-9]{1,4}")
+#: Digits enough for the exact product of any accepted number (``MAX_NUMBER_CHARS``) and a unit's factor.
+_EXACT = Context(prec=2 * MAX_NUMBER_CHARS)
+
+
+def header_key(name: str) -> str:
+    """A column heading as it is compared: NFKC (full-width letters and brackets folded), decoration around it
+    dropped, case folded, and spaces or hyphens inside an English name read as ``_`` (``Org Unit`` = org_unit)."""
+    key = unicodedata.normalize("NFKC", name).strip(_HEADER_DECORATION).casefold()
+    return _ENGLISH_GAP.sub("_", key) if key.isascii() else key
+
+
+_BY_KEY = {header_key(name): column for column in COLUMNS for name in (column, *ALIASES.get(column, ()))}
+
+
+def column_of(name: str) -> str | None:
+    """The column a header names (``数值`` → value), or None for a heading that is no known column."""
+    return _BY_KEY.get(header_key(name))
+
+
+def known_columns(lang: str) -> str:
+    """Every column with the other names it may be given, for the message that refuses an unknown heading."""
+    sep, left, right = ("、", "（", "）") if lang == "zh" else (", ", " (", ")")
+    names = (f"{c}{left}{sep.join(ALIASES[c])}{right}" if ALIASES.get(c) else c for c in COLUMNS)
+    return ("；" if lang == "zh" else "; ").join(names)
 
 
 def shown(text: str, limit: int = 60) -> str:
@@ -52,17 +94,19 @@ def parse_number(text: str) -> Decimal:
     if len(text) > MAX_NUMBER_CHARS:
         raise YangfanError.single("row.value_long", f"数值“{shown(text, 20)}”超过 {MAX_NUMBER_CHARS} 个字符",
                                   f"value '{shown(text, 20)}' is longer than {MAX_NUMBER_CHARS} characters")
-    if _GROUPED.fullmatch(text):
+    if _PLAIN.fullmatch(text):  # the usual figure, tried first: a plain number has no separators to read
+        pass
+    elif _GROUPED.fullmatch(text):
         text = text.replace(",", "")
     elif "," in text and _PLAIN.fullmatch(text.replace(",", "")):
         raise YangfanError.single("row.value_separator",
                                   f"数值“{shown(text)}”的千分位逗号应每三位一个（小数点请用“.”）",
                                   f"value '{shown(text)}' has thousands separators out of place: one every three "
                                   "digits ('.' for decimals)")
-    if not _PLAIN.fullmatch(text):
-        if _wide_digits(text) or any("\uff00" <= c <= "\uffef" for c in text):
-            raise YangfanError.single("row.value_fullwidth", f"数值“{shown(text)}”含全角字符，请使用半角数字",
-                                      f"value '{shown(text)}' has full-width characters: write it in ASCII digits")
+    elif _wide_digits(text) or any("\uff00" <= c <= "\uffef" for c in text):
+        raise YangfanError.single("row.value_fullwidth", f"数值“{shown(text)}”含全角字符，请使用半角数字",
+                                  f"value '{shown(text)}' has full-width characters: write it in ASCII digits")
+    else:
         raise YangfanError.single("row.value", f"数值“{shown(text)}”不是有效数字",
                                   f"value '{shown(text)}' is not a number")
     try:
@@ -83,9 +127,7 @@ def to_base(value: Decimal, factor: Decimal) -> float | None:
         return 0.0  # -0 is stored as 0: the same number, and it would print as "-0" in exports
     if not -400 < value.adjusted() < 400:
         return None
-    with localcontext(prec=2 * MAX_NUMBER_CHARS):
-        exact = value * factor
-    result = float(exact)
+    result = float(_EXACT.multiply(value, factor))
     if math.isinf(result) or abs(result) < sys.float_info.min:
         return None
     return result
@@ -116,20 +158,29 @@ def unit_factor(given: str, base: str) -> Decimal | None:
 class _RowChecker:
     """Checks one row at a time and collects issues."""
 
-    def __init__(self, catalog: Catalog, tree: OrgUnitTree, file: str) -> None:
+    def __init__(self, catalog: Catalog, tree: OrgUnitTree, file: str, source_kind: str = "import",
+                 source_title: str = "") -> None:
         self.catalog, self.tree, self.file = catalog, tree, file
+        self.source_kind, self.source_title = source_kind, source_title
         self.issues: list[Issue] = []
+        # A file names a few periods, units and units of measure on many rows: each is parsed or looked up once.
+        self._periods: dict[str, Period] = {}
+        self._existed: dict[tuple[str, str], bool] = {}  # by org unit and period text: str hashes are cached
+        self._factors: dict[tuple[str, str], Decimal | None] = {}
+        self._codes: dict[str, str] = {}
+        self._scopes: dict[tuple[str, str], str] = {}
 
     def problem(self, row: int, fld: str, code: str, zh: str, en: str) -> None:
         self.issues.append(Issue(code, zh, en, Location(file=self.file, row=row, field=fld)))
 
     def check(self, n: int, raw: Mapping[str, str | None]) -> NewValue | None:
         """The row as a data value, or None after recording its problems."""
-        get = {k: (v or "").strip() for k, v in raw.items() if k is not None}
-        missing = [f for f in REQUIRED if not get.get(f)]
-        for f in missing:
-            self.problem(n, f, "row.missing", "缺少必填字段", "required field is empty")
-        if missing:
+        # Empty cells are left out: optional fields are read with a default, required ones checked first.
+        get = {k: v.strip() for k, v in raw.items() if k is not None and v}
+        if not (get.get("indicator") and get.get("org_unit") and get.get("period") and get.get("value")):
+            for f in REQUIRED:
+                if not get.get(f):
+                    self.problem(n, f, "row.missing", "缺少必填字段", "required field is empty")
             return None
         ind, period = self._key(n, get)
         qualifier = self._qualifier(n, get.get("qualifier") or "exact")
@@ -141,14 +192,15 @@ class _RowChecker:
                  if ind is not None and number is not None and factor is not None else None)
         if ind is None or period is None or qualifier is None or value is None or details is None:
             return None
-        scope = self._scope(n, ind, period, get.get("scope", ""), get.get("disaggregation", ""))
+        scope = self._scope(n, ind, period, get["period"], get.get("scope", ""), get.get("disaggregation", ""))
         if scope is None:
             return None
         priority, url = details
         return NewValue(
-            indicator=ind.code, org_unit=get["org_unit"], period=str(period), value=value,
+            indicator=ind.code, org_unit=get["org_unit"], period=self._codes[get["period"]], value=value,
             disaggregation=get.get("disaggregation", ""), qualifier=qualifier, scope=scope, priority=priority,
-            source_url=url, source_row=n, note=get.get("note", ""))
+            source_kind=self.source_kind, source_title=self.source_title, source_url=url, source_row=n,
+            note=get.get("note", ""))
 
     def _qualifier(self, n: int, qualifier: str) -> Qualifier | None:
         for q in QUALIFIERS:
@@ -188,18 +240,10 @@ class _RowChecker:
         if not known_unit:
             self.problem(n, "org_unit", "row.org_unit", f"未知的组织单元代码“{get['org_unit']}”",
                          f"unknown org unit code '{get['org_unit']}'")
-        if _wide_digits(get["period"]):  # parse_period's \d takes them too: refused, as in values
-            self.problem(n, "period", "period.format", f"期间“{shown(get['period'])}”含全角字符，请使用半角数字",
-                         f"period '{shown(get['period'])}' has full-width characters: write it in ASCII digits")
+        period = self._period(n, get["period"])
+        if period is None:
             return ind, None
-        try:
-            period: Period | None = parse_period(get["period"])
-        except YangfanError as exc:
-            i = exc.issues[0]
-            self.problem(n, "period", i.code, i.message_zh, i.message_en)
-            return ind, None
-        assert period is not None
-        if known_unit and not self.tree.get(get["org_unit"]).valid_on(period.end_month.start):
+        if known_unit and not self._unit_existed(get["org_unit"], get["period"], period):
             self.problem(n, "org_unit", "row.org_unit_validity",
                          f"组织单元 {get['org_unit']} 在 {period} 不存在（已撤销或尚未设立）",
                          f"org unit {get['org_unit']} did not exist in {period} (abolished or not yet created)")
@@ -210,11 +254,41 @@ class _RowChecker:
             return ind, None
         return ind, period if known_unit else None
 
-    def _scope(self, n: int, ind: Indicator, period: Period, given: str, disaggregation: str) -> str | None:
+    def _period(self, n: int, text: str) -> Period | None:
+        """A row's period, parsed once per distinct text; None after a problem."""
+        period = self._periods.get(text)
+        if period is not None:
+            return period
+        if _wide_digits(text):  # parse_period's \d takes them too: refused, as in values
+            self.problem(n, "period", "period.format", f"期间“{shown(text)}”含全角字符，请使用半角数字",
+                         f"period '{shown(text)}' has full-width characters: write it in ASCII digits")
+            return None
+        try:
+            period = parse_period(text)
+        except YangfanError as exc:
+            i = exc.issues[0]
+            self.problem(n, "period", i.code, i.message_zh, i.message_en)
+            return None
+        self._periods[text] = period
+        self._codes[text] = str(period)
+        return period
+
+    def _unit_existed(self, code: str, text: str, period: Period) -> bool:
+        """True when the (known) org unit existed at the end of ``period`` (written ``text``)."""
+        existed = self._existed.get((code, text))
+        if existed is None:
+            existed = self._existed[(code, text)] = self.tree.get(code).valid_on(period.end_month.start)
+        return existed
+
+    def _scope(self, n: int, ind: Indicator, period: Period, text: str, given: str, disaggregation: str
+               ) -> str | None:
         """The figure's coverage: the catalog's for its period; a restatement on a later coverage says so in
         its disaggregation (``scope=basic_4``) and is kept beside the figure as published, never instead of it."""
         restated = disaggregation.removeprefix("scope=") if disaggregation.startswith("scope=") else None
-        expected = restated if restated in {e.code for e in ind.scopes} else ind.scope_at(period)
+        if restated is not None and restated in {e.code for e in ind.scopes}:
+            expected = restated
+        else:
+            expected = self._scope_at(ind, period, text)
         if not ind.scopes and (given or restated):
             self.problem(n, "scope", "row.scope_none", f"{ind.code} 的口径未变化过，不能标注口径“{given or restated}”",
                          f"{ind.code} has one coverage throughout: scope '{given or restated}' does not apply")
@@ -230,6 +304,15 @@ class _RowChecker:
                          "coverage goes in the disaggregation column as scope=<code>)")
             return None
         return expected
+
+    def _scope_at(self, ind: Indicator, period: Period, text: str) -> str:
+        """The catalog's coverage of ``ind`` in ``period`` (written ``text``), looked up once per indicator and
+        period."""
+        key = (ind.code, text)
+        scope = self._scopes.get(key)
+        if scope is None:
+            scope = self._scopes[key] = ind.scope_at(period)
+        return scope
 
     def _indicator(self, n: int, code: str) -> Indicator | None:
         ind = self.catalog.indicators.get(code)
@@ -261,7 +344,9 @@ class _RowChecker:
     def _factor(self, n: int, unit: str, base: str | None) -> Decimal | None:
         if base is None:
             return None
-        factor = unit_factor(unit, base)
+        if (unit, base) not in self._factors:
+            self._factors[(unit, base)] = unit_factor(unit, base)
+        factor = self._factors[(unit, base)]
         if factor is None:
             self.problem(n, "unit", "row.unit", f"单位“{unit}”与指标单位“{base}”不相容",
                          f"unit '{unit}' does not convert to the indicator's unit '{base}'")
@@ -278,7 +363,7 @@ def validate_rows(rows: Iterable[Mapping[str, str | None]], catalog: Catalog, tr
     Two rows with the same indicator × org unit × period × disaggregation from the same source
     are a duplicate.
     """
-    checker = _RowChecker(catalog, tree, file)
+    checker = _RowChecker(catalog, tree, file, source_kind, source_title)
     out: list[NewValue] = []
     seen: dict[tuple[object, ...], int] = {}
     numbered = enumerate(rows, start=first_row) if numbers is None else zip(numbers, rows, strict=True)
@@ -286,13 +371,13 @@ def validate_rows(rows: Iterable[Mapping[str, str | None]], catalog: Catalog, tr
         v = checker.check(n, raw)
         if v is None:
             continue
-        v = replace(v, source_kind=source_kind, source_title=source_title)
-        dup = seen.get((*v.key, v.source_key))
+        key = (v.indicator, v.org_unit, v.period, v.disaggregation, v.source_kind, v.source_url, v.source_title)
+        dup = seen.get(key)
         if dup is not None:
             checker.problem(n, "period", "row.duplicate", f"与第 {dup} 行重复（同一指标、单元、期间、分组和来源）",
                             f"duplicates row {dup} (same indicator, org unit, period, disaggregation and source)")
             continue
-        seen[(*v.key, v.source_key)] = n
+        seen[key] = n
         out.append(v)
     if checker.issues:
         raise YangfanError(checker.issues)

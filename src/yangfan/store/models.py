@@ -124,6 +124,8 @@ class DataValueRow(Base):
     source_id: Mapped[int] = mapped_column(ForeignKey("source.id"))
     batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
     source_row: Mapped[int | None] = mapped_column(Integer)
+    #: Where in the file the value stood, when a row is not enough: "Sheet!C5" of a form's workbook.
+    source_cell: Mapped[str | None] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(12), default="draft")
     version: Mapped[int] = mapped_column(Integer, default=1)
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -154,6 +156,8 @@ class UserRow(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    #: Set by an administrator's password reset: the next login must choose a new password first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
 
 
@@ -232,3 +236,63 @@ class DownloadCountRow(Base):
     item: Mapped[str] = mapped_column(String(100), primary_key=True)
     format: Mapped[str] = mapped_column(String(10), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SubmissionRow(Base):
+    """A return (填报) of one form by one reporting unit for one org unit and period, and where it stands."""
+
+    __tablename__ = "submission"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    form_code: Mapped[str] = mapped_column(String(32))
+    org_unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    #: The reporting unit when it is not the org unit itself: an operator reporting for a province ('' otherwise).
+    reporter: Mapped[str] = mapped_column(String(32), default="")
+    period_code: Mapped[str] = mapped_column(String(10))
+    #: draft, submitted, returned, approved, accepted, published.
+    state: Mapped[str] = mapped_column(String(12), default="draft")
+    #: 1 for the first return; each correction after an unlock is a new round.
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    #: The reviewer's message of the latest return, shown to the reporter until it resubmits.
+    message: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime)
+    submitted_by: Mapped[str] = mapped_column(String(64), default="")
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id"))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    __table_args__ = (UniqueConstraint("form_code", "org_unit_code", "reporter", "period_code",
+                                       name="uq_submission"),
+                      Index("ix_submission_period", "form_code", "period_code"))
+
+
+class SubmissionCellRow(Base):
+    """One cell of a return: the figure entered (kept from the first draft on), its explanation of soft-rule
+    hits, and whether it is open for correction after approval."""
+
+    __tablename__ = "submission_cell"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    indicator_code: Mapped[str] = mapped_column(String(64))
+    disaggregation: Mapped[str] = mapped_column(String(100), default="")
+    value: Mapped[float | None] = mapped_column(Float)
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    #: Unlocked by a reviewer for a correction after approval (with the reason in the submission's history).
+    unlocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: The reviewer returned this cell: its message is the submission's.
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    __table_args__ = (UniqueConstraint("submission_id", "indicator_code", "disaggregation", name="uq_submission_cell"),)
+
+
+class SubmissionEventRow(Base):
+    """The append-only history of a return: who did what, when, with which message and which values changed."""
+
+    __tablename__ = "submission_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submission.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    state_before: Mapped[str] = mapped_column(String(12))
+    state_after: Mapped[str] = mapped_column(String(12))
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    message: Mapped[str] = mapped_column(Text, default="")
+    #: JSON: the cells changed (indicator, disaggregation, old, new) or unlocked, the values moved.
+    detail: Mapped[str] = mapped_column(Text, default="")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.orm import Session
 
 from yangfan.catalog import Catalog
@@ -113,37 +114,88 @@ def write_batch(session: Session, file_name: str, digest: str, values: Sequence[
     current = current_rows(session, {v.indicator for v in values}, {v.period for v in values},
                            {v.org_unit for v in values})
     inserted = revised = unchanged = 0
-    new_rows: list[dict[str, object]] = []
+    plan: list[tuple[NewValue, int, int]] = []  # each new row's value, source and version
+    keys: list[tuple[str, str, str, str]] = []  # and its key
+    touched: set[tuple[str, str, str, str]] = set()
+    only = next(iter(sources.values())) if len(sources) == 1 else None  # a file's values share one source
     for v in values:
-        sid = sources[v.source_key]
-        standing = current.get((*v.key, sid), [])
-        latest = max(standing, key=lambda r: r.version, default=None)
-        if (latest is not None and latest.value == v.value and latest.qualifier == v.qualifier
-                and latest.status != "returned" and RANK[latest.status] >= RANK[status]):
+        sid = sources[v.source_key] if only is None else only
+        key = (v.indicator, v.org_unit, v.period, v.disaggregation)
+        touched.add(key)
+        version = _next_version(current.get((*key, sid)) if current else None, v, status)
+        if version is None:
             unchanged += 1
             continue
-        supersede(standing, status)
-        if latest is not None:
-            revised += 1
-        else:
+        if version == 1:
             inserted += 1
-        new_rows.append(dict(
-            indicator_code=v.indicator, org_unit_code=v.org_unit, period_code=v.period,
-            disaggregation=v.disaggregation, value=v.value, qualifier=v.qualifier, scope=v.scope,
-            source_id=sid, batch_id=batch.id, source_row=v.source_row, status=status,
-            version=latest.version + 1 if latest else 1, is_current=True, priority=v.priority, preferred=False,
-            note=v.note))
+        else:
+            revised += 1
+        plan.append((v, sid, version))
+        keys.append(key)
     session.flush()
+    # A key that has no row at all yet and gets one new row here: that row is its preferred one, as
+    # ``elect_preferred`` would decide, without reading it back (a first import of a million values).
+    alone = _first_rows(session, keys)
+    new_rows = [(v.indicator, v.org_unit, v.period, v.disaggregation, v.value, v.qualifier, v.scope, sid, batch.id,
+                 v.source_row, v.source_cell, status, version, True, v.priority, key in alone, v.note)
+                for (v, sid, version), key in zip(plan, keys, strict=True)]
     if new_rows:
-        session.bulk_insert_mappings(DataValueRow.__mapper__, new_rows)
-    elect_preferred(session, {v.key for v in values})
+        _insert_values(session, _NEW_ROW, new_rows)
+    elect_preferred(session, touched - alone)
     audit.append(session, user, "data.import", "import_batch", str(batch.id),
                  after={"file": file_name, "sha256": digest, "status": status, "inserted": inserted,
                         "revised": revised, "unchanged": unchanged})
     if status in RELEASED and new_rows:
-        record_change(session, "import", {"batch": batch.id},
-                      ((str(r["indicator_code"]), str(r["org_unit_code"]), str(r["period_code"])) for r in new_rows))
+        record_change(session, "import", {"batch": batch.id}, (key[:3] for key in keys))
     return WriteResult(batch.id, inserted, revised, unchanged)
+
+
+#: The columns of a new data_value row, in the order of the tuples ``write_batch`` builds (the table's order, so
+#: that the driver takes them as they are).
+_NEW_ROW = ("indicator_code", "org_unit_code", "period_code", "disaggregation", "value", "qualifier", "scope",
+            "source_id", "batch_id", "source_row", "source_cell", "status", "version", "is_current", "priority",
+            "preferred", "note")
+
+
+def _next_version(standing: list[DataValueRow] | None, v: NewValue, status: Status) -> int | None:
+    """The version of ``v``'s new row (1 for a new key and source), or None when the latest version from its
+    source already says the same (unchanged); the versions the new one replaces are marked not current."""
+    if not standing:
+        return 1
+    latest = max(standing, key=lambda r: r.version)
+    if (latest.value == v.value and latest.qualifier == v.qualifier and latest.status != "returned"
+            and RANK[latest.status] >= RANK[status]):
+        return None
+    supersede(standing, status)
+    return latest.version + 1
+
+
+def _insert_values(session: Session, columns: Sequence[str], rows: Sequence[tuple[object, ...]]) -> None:
+    """INSERT data_value rows (tuples of ``columns``) in the caller's transaction, by one executemany of the
+    driver: the rows hold plain values already, and SQLAlchemy's preparation of each row's parameters (the ORM's
+    bulk insert, or Core's) took as long again as SQLite's insert itself."""
+    table = DataValueRow.metadata.tables[DataValueRow.__tablename__]
+    connection = session.connection()
+    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(columns))
+    if set(compiled.binds) != set(columns):  # a column the rows leave to its Python-side default: Core fills it
+        session.execute(insert(table), [dict(zip(columns, r, strict=True)) for r in rows])
+    elif compiled.positional:
+        order = [columns.index(c) for c in compiled.positiontup or ()]
+        same = order == list(range(len(columns)))
+        connection.exec_driver_sql(str(compiled), rows if same else [tuple(r[i] for i in order) for r in rows])
+    else:
+        connection.exec_driver_sql(str(compiled), [dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def _first_rows(session: Session, keys: Sequence[tuple[str, str, str, str]]) -> set[tuple[str, str, str, str]]:
+    """The keys that occur once in ``keys`` (of new rows) and have no stored row of any version or source."""
+    once = {k for k, n in Counter(keys).items() if n == 1}
+    if not once:
+        return once
+    stored = session.execute(select(DataValueRow.indicator_code, DataValueRow.org_unit_code, DataValueRow.period_code,
+                                    DataValueRow.disaggregation).distinct()
+                             .where(*_within({k[0] for k in once}, {k[2] for k in once}, {k[1] for k in once})))
+    return once - {(i, o, p, d) for i, o, p, d in stored}
 
 
 def supersede(standing: Iterable[DataValueRow], status: str) -> None:
@@ -278,3 +330,22 @@ def source_of(session: Session, source_id: int) -> SourceRow:
     if row is None:
         raise YangfanError.single("source.unknown", f"未知来源 {source_id}", f"unknown source {source_id}")
     return row
+
+
+def known_figures(session: Session, indicators: set[str], periods: set[str], org_units: set[str]
+                  ) -> dict[tuple[str, str, str, str], float]:
+    """The figure standing for each key of these indicators, periods and org units, as the validation rules
+    compare with it: the preferred current value, released or awaiting review (not drafts or returned ones)."""
+    if not indicators or not periods or not org_units:
+        return {}
+    rows = session.execute(select(DataValueRow.indicator_code, DataValueRow.org_unit_code, DataValueRow.period_code,
+                                  DataValueRow.disaggregation, DataValueRow.value, DataValueRow.preferred,
+                                  DataValueRow.status)
+                           .where(DataValueRow.is_current.is_(True),
+                                  DataValueRow.status.in_(("submitted", *RELEASED)),
+                                  *_within(indicators, periods, org_units)))
+    out: dict[tuple[str, str, str, str], float] = {}
+    for i, o, p, d, value, _preferred, _status in sorted(rows, key=lambda r: bool(r[5])):
+        if o in org_units:
+            out[(i, o, p, d)] = value  # the preferred row, sorted last, wins
+    return out

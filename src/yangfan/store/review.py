@@ -1,4 +1,5 @@
-"""Review of stored data values: submitted → approved or returned, approved → published.
+"""Review of stored data values: submitted → approved or returned, approved → accepted (by the ministry),
+approved or accepted → published; a reporter withdraws its own submitted values back to draft.
 
 All or nothing: every value named must exist, be in the state the action starts from and be
 within the caller's permission, or nothing changes and the error names each value that is not.
@@ -23,9 +24,12 @@ from yangfan.store.models import DataValueRow, ImportBatchRow
 from yangfan.store.repository import current_rows, elect_preferred, record_change, supersede
 from yangfan.store.values import RELEASED, Status
 
-Action = Literal["approve", "return", "publish"]
-TRANSITIONS: dict[Action, tuple[Status, Status]] = {
-    "approve": ("submitted", "approved"), "return": ("submitted", "returned"), "publish": ("approved", "published"),
+Action = Literal["approve", "return", "accept", "publish", "withdraw"]
+#: The states an action starts from, and the state it leads to.
+TRANSITIONS: dict[Action, tuple[tuple[Status, ...], Status]] = {
+    "approve": (("submitted",), "approved"), "return": (("submitted",), "returned"),
+    "accept": (("approved",), "accepted"), "publish": (("approved", "accepted"), "published"),
+    "withdraw": (("submitted",), "draft"),
 }
 #: Values one review may name: a month's return of one province is a few hundred.
 MAX_BATCH = 1000
@@ -80,13 +84,15 @@ def review(session: Session, actor: str, ids: Sequence[int], action: Action,
         raise YangfanError.single("review.batch", f"每次审核 1 至 {MAX_BATCH} 个数据值",
                                   f"a review names 1 to {MAX_BATCH} data values")
     rows = {r.id: r for r in session.scalars(select(DataValueRow).where(DataValueRow.id.in_(unique)))}
-    importers = _importers(session, list(rows.values())) if four_eyes and action != "return" else {}
+    was = {i: r.status for i, r in rows.items()}
+    importers = (_importers(session, list(rows.values())) if four_eyes and action not in ("return", "withdraw")
+                 else {})
     issues = []
     for i in unique:
         row = rows.get(i)
         if row is None or not allowed(row):
             issues.append(_hidden(i))
-        elif row.status != before or not row.is_current:
+        elif row.status not in before or not row.is_current:
             issues.append(_conflict(row, action))
         elif importers.get(i) == actor:
             issues.append(Issue("review.four_eyes", f"数据值 {i} 由您本人导入，须由另一位审核人{_ZH[action]}",
@@ -97,7 +103,7 @@ def review(session: Session, actor: str, ids: Sequence[int], action: Action,
     # Compare-and-set: only rows still in the starting state move. Fewer than asked means someone else acted
     # between our read and this write; the caller's transaction is rolled back by the error.
     moved = session.execute(update(DataValueRow)
-                            .where(DataValueRow.id.in_(unique), DataValueRow.status == before,
+                            .where(DataValueRow.id.in_(unique), DataValueRow.status.in_(before),
                                    DataValueRow.is_current.is_(True))
                             .values(status=after).execution_options(synchronize_session=False))
     if int(getattr(moved, "rowcount", 0) or 0) != len(unique):
@@ -112,8 +118,9 @@ def review(session: Session, actor: str, ids: Sequence[int], action: Action,
         _supersede_older(session, reviewed, after)
     elect_preferred(session, keys)
     audit.append(session, actor, f"data.{action}", "data_value", ",".join(map(str, unique))[:200],
-                 before={"status": before}, after={"status": after, "ids": unique, "note": note})
-    if after in RELEASED:
+                 before={"status": sorted(set(was.values()))}, after={"status": after, "ids": unique,
+                                                                                   "note": note})
+    if after in RELEASED or any(w in RELEASED for w in was.values()):
         record_change(session, f"review.{action}", {"ids": unique},
                       ((r.indicator_code, r.org_unit_code, r.period_code) for r in reviewed))
     return Reviewed(action, tuple(unique), after)
@@ -129,10 +136,11 @@ def _supersede_older(session: Session, reviewed: Sequence[DataValueRow], status:
     session.flush()
 
 
-_ZH = {"approve": "审核通过", "return": "退回", "publish": "发布"}
-_STATE_ZH = {"draft": "草稿", "submitted": "待审核", "approved": "已审核，待发布", "published": "已发布",
-             "returned": "已退回", "superseded": "已被新版本取代"}
-_EN = {"approve": "approved", "return": "returned", "publish": "published"}
+_ZH = {"approve": "审核通过", "return": "退回", "accept": "接收", "publish": "发布", "withdraw": "撤回"}
+_STATE_ZH = {"draft": "草稿", "submitted": "待审核", "approved": "已审核，待部级接收", "accepted": "部级已接收，待发布",
+             "published": "已发布", "returned": "已退回", "superseded": "已被新版本取代"}
+_EN = {"approve": "approved", "return": "returned", "accept": "accepted", "publish": "published",
+       "withdraw": "withdrawn"}
 
 
 def pending(session: Session, statuses: Sequence[Status], visible: Callable[[DataValueRow], bool],

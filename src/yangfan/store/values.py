@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from typing import Literal
 
 Qualifier = Literal["exact", "lower_bound", "approx"]
-Status = Literal["draft", "submitted", "approved", "published", "returned"]
+#: draft → submitted → approved (by the province) → accepted (by the ministry) → published; or returned.
+Status = Literal["draft", "submitted", "approved", "accepted", "published", "returned"]
 QUALIFIERS: tuple[Qualifier, ...] = ("exact", "approx", "lower_bound")  # preference order
-STATUSES: tuple[Status, ...] = ("draft", "submitted", "approved", "published", "returned")
+STATUSES: tuple[Status, ...] = ("draft", "submitted", "approved", "accepted", "published", "returned")
 #: Statuses whose values enter analytics.
-RELEASED: tuple[Status, ...] = ("approved", "published")
+RELEASED: tuple[Status, ...] = ("approved", "accepted", "published")
 #: How far a value has come: a new version replaces an older one of the same source only from the same rank
 #: or higher, so a submission never hides a released figure and an approval never hides a published one.
-RANK: dict[str, int] = {"draft": 0, "submitted": 0, "returned": 0, "approved": 1, "published": 2}
+RANK: dict[str, int] = {"draft": 0, "submitted": 0, "returned": 0, "approved": 1, "accepted": 1, "published": 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class NewValue:
     source_url: str | None = None
     source_row: int | None = None
     note: str = ""
+    #: The cell of a workbook the value stood in ("填报!F7"), when a row number is not enough.
+    source_cell: str | None = None
 
     @property
     def key(self) -> tuple[str, str, str, str]:

@@ -14,8 +14,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yangfan.context import Yangfan
 from yangfan.settings import REPO_ROOT
-from yangfan.web import apidocs, builds, failures, pages
-from yangfan.web.api import account, boundaries, catalog, figures, geo, review
+from yangfan.web import admin, apidocs, builds, completeness_page, failures, pages, reporting_pages, returns_review
+from yangfan.web.api import account, boundaries, catalog, figures, geo, returns, review
 from yangfan.web.clients import trusted_networks
 from yangfan.web.deps import bounded_integers
 from yangfan.web.limits import BodyLimit
@@ -26,13 +26,14 @@ HERE = Path(__file__).parent
 ECHARTS = REPO_ROOT / "node_modules" / "echarts" / "dist"
 API_PREFIX = "/api/v1"
 API_ROUTERS = (catalog.router, geo.router, figures.router, builds.router, account.router, boundaries.router,
-               review.router)
+               review.router, returns.router)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
                     ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"))
 #: Bodies larger than the small default (``limits.SMALL_BODY``): only import files.
-BODY_LIMITS = {f"{API_PREFIX}/imports": account.MAX_UPLOAD}
+BODY_LIMITS = {f"{API_PREFIX}/imports": account.MAX_UPLOAD, f"{API_PREFIX}/uploads": account.MAX_UPLOAD,
+               f"{API_PREFIX}/uploads/check": account.MAX_UPLOAD, f"{API_PREFIX}/uploads/annotated": account.MAX_UPLOAD}
 
 
 class SecurityHeaders:
@@ -100,6 +101,10 @@ def create_app(y: Yangfan) -> FastAPI:
     failures.install(app, API_PREFIX)
     app.include_router(pages.router)
     app.include_router(apidocs.router)
+    app.include_router(admin.router)
+    app.include_router(returns_review.router)
+    app.include_router(completeness_page.router)
+    app.include_router(reporting_pages.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app

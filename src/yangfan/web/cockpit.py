@@ -5,10 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from yangfan.access.accounts import grants_of
+from yangfan.access.permissions import ministry_level
 from yangfan.analytics.progress import STATUS_EN, Progress
+from yangfan.analytics.query import Query
 from yangfan.catalog.models import PLATFORM_READING
 from yangfan.context import Yangfan
+from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import NATION
+from yangfan.store.db import session_scope
 from yangfan.web.cache import per_build
 from yangfan.web.i18n import TEXTS, Lang, deadline_text, in_language, scale, target_text, value_text
 from yangfan.web.indicator import time_line
@@ -105,3 +110,44 @@ def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
             trend=_trend(y, p, lang),
         ))
     return rows
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingPanel:
+    """The cockpit's 报送情况 panel: the nation's reporting and timeliness rates of the latest month counted."""
+
+    period: str
+    reporting_rate: float | None
+    timeliness_rate: float | None
+    expected: int
+    received: int
+    on_time: int
+
+
+def reporting_panel(y: Yangfan) -> ReportingPanel | None:
+    """The national rates (catalog indicators ``reporting_rate``, ``timeliness_rate``) of the latest month with
+    returns due; None before any. Approved, never published: for ministry-level readers only."""
+    months = [p for p in y.analytics.series("reports_expected", NATION, published_only=False) if p.type == "month"]
+    if not months:
+        return None
+    codes = ("reporting_rate", "timeliness_rate", "reports_expected", "reports_received", "reports_on_time")
+    got = {f.indicator.code: f.value for f in y.query(Query(codes, (NATION,), (months[-1],), published_only=False))}
+    return ReportingPanel(months[-1].code, got.get("reporting_rate"), got.get("timeliness_rate"),
+                          int(got.get("reports_expected") or 0), int(got.get("reports_received") or 0),
+                          int(got.get("reports_on_time") or 0))
+
+
+def reporting_panel_for(request: Any, user: str | None) -> ReportingPanel | None:
+    """The panel for the signed-in user of a page, when it reads approved figures (the cockpit template calls
+    this: the cockpit's route renders for everyone, the panel only for the ministry)."""
+    if not user:
+        return None
+    y: Yangfan = request.app.state.yangfan
+    with session_scope(y.engine) as s:
+        ministry = ministry_level(grants_of(s, user))
+    if not ministry:
+        return None
+    try:
+        return reporting_panel(y)
+    except YangfanError:  # no analytics build yet
+        return None

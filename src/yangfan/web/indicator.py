@@ -178,7 +178,7 @@ def _provenance(y: Yangfan, figures: list[Figure], lang: Lang, published_only: b
         return {}
     used = {(c.indicator, c.org_unit, c.period, ""): c.value for cs in cells.values() for c in cs
             if c.origin == "reported"}
-    status_zh = {"published": "已发布", "approved": "已审核", "submitted": "待审核"}
+    status_zh = {"published": "已发布", "accepted": "部级已接收", "approved": "已审核", "submitted": "待审核"}
     with session_scope(y.engine) as s:
         rows = s.execute(select(DataValueRow.id, DataValueRow.status, ImportBatchRow.imported_by)
                          .join(ImportBatchRow, ImportBatchRow.id == DataValueRow.batch_id, isouter=True)

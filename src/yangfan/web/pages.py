@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path as FilePath
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from yangfan.access.permissions import may_publish, may_see, reviews_some
+from yangfan.access.roles import Role
 from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
 from yangfan.geo.orgunits import NATION
@@ -80,9 +82,13 @@ def error_page(request: Request, exc: YangfanError, status: int) -> HTMLResponse
 
 @router.get("/", response_class=HTMLResponse)
 def cockpit(request: Request, y: YangfanDep, principal: PrincipalDep, lang: LangParam = None,
-            section: str | None = None) -> HTMLResponse:
-    """驾驶舱: every target of the upgrade plan, and how the earlier plans ended."""
+            section: str | None = None) -> Response:
+    """驾驶舱: every target of the upgrade plan, and how the earlier plans ended. A reporter who just logged in
+    (the login page sends everyone here) lands on its obligations instead."""
     language_ = language(lang)
+    if urlsplit(request.headers.get("referer", "")).path == "/login" and any(
+            g.role in (Role.provincial_reporter, Role.operator_reporter) for g in principal.grants):
+        return RedirectResponse(f"/reporting?lang={language_}", status_code=303)
     every = cockpit_rows(y, "sailing-2024", language_)
     sections = list(dict.fromkeys(r.section for r in every))
     rows = [r for r in every if not section or r.section == section]

@@ -37,7 +37,8 @@ def submission_record(r: DataValueRow) -> dict[str, Any]:
 
 @router.get("/submissions", summary="Stored values awaiting review, within the caller's scope / 待审核数据")
 def submissions(request: Request, y: YangfanDep, page: PageDep, user: UserDep,
-                status: Annotated[list[Literal["submitted", "approved", "returned"]], Query()] = ["submitted"],  # noqa: B006
+                status: Annotated[list[Literal["submitted", "approved", "accepted", "returned"]],
+                                  Query()] = ["submitted"],  # noqa: B006
                 ) -> Response:
     """Unpublished values: scoped users see those of their own unit (or operator) only."""
     statuses: list[Status] = list(status)
@@ -48,13 +49,15 @@ def submissions(request: Request, y: YangfanDep, page: PageDep, user: UserDep,
 
 @router.post("/reviews", summary="Approve, return or publish stored values (all or none) / 审核、退回、发布")
 def do_review(body: ReviewIn, y: YangfanDep, user: UserDep) -> dict[str, Any]:
-    """Provincial reviewers approve or return inside their unit; ministry roles anywhere, and publish."""
-    if not (may_publish(user.grants) if body.action == "publish" else reviews_some(user.grants)):
+    """Provincial reviewers approve or return inside their unit; ministry roles anywhere, and accept and publish.
+    (A reporter withdraws through its return: ``POST /api/v1/returns/{id}/withdraw``.)"""
+    ministry = body.action in ("publish", "accept")
+    if body.action == "withdraw" or not (may_publish(user.grants) if ministry else reviews_some(user.grants)):
         raise YangfanError.single("permission.denied", "您的角色不能执行此审核操作",
                                   f"your role may not {body.action} values")
 
     def allowed(row: DataValueRow) -> bool:
-        return may_publish(user.grants) if body.action == "publish" else may_review(user.grants, row, y.tree)
+        return may_publish(user.grants) if ministry else may_review(user.grants, row, y.tree)
 
     with session_scope(y.engine) as s:
         result = review(s, user.username or "", body.ids, body.action, allowed, body.note, y.settings.four_eyes)
