@@ -38,3 +38,16 @@ def test_the_mistakes_a_new_reporter_made_are_refused_and_nothing_is_stored(y: Y
         "bs_5g,440000,2026-06,100000,全省集中开通5G-A站点（已核实）", header=HEADER))
     assert explained.status_code == 200, explained.text
     assert _count(y) == before + 1
+
+
+def test_checking_a_file_of_another_province_quotes_none_of_its_figures(y: Yangfan) -> None:  # noqa: F811
+    admin, ha = logged_in(y, "admin")
+    assert admin.post("/api/v1/imports?file_name=bj.csv", headers=ha,
+                      content=csv("bs_5g,110000,2026-05,10000,", header=HEADER)).status_code == 200
+    c, h = logged_in(y, "gd")
+    r = c.post("/api/v1/uploads/check", headers=h,
+               files={"file": ("bj.csv", csv("bs_5g,110000,2026-06,90000,", header=HEADER), "text/csv")})
+    assert r.status_code == 200, r.text
+    problems = r.json()["problems"]
+    assert [p["rule"] for p in problems] == ["permission.denied"]
+    assert "10000" not in r.text and "1.0万" not in r.text

@@ -150,6 +150,8 @@ class _Checker:
                                      severity == "soft" and bool(e.explanation.strip())))
 
     def shown(self, ind: Indicator, value: float) -> str:
+        if abs(value) < ind.display_divisor:  # below one 万: in the base unit, not as -0.0万个
+            return f"{value:,.{ind.decimals if ind.display_divisor == 1 else 0}f}{ind.unit}"
         shown = value / ind.display_divisor
         return f"{shown:,.{max(ind.decimals, 1) if ind.display_divisor > 1 else ind.decimals}f}{ind.display_unit}"
 
@@ -168,12 +170,15 @@ class _Checker:
     def run(self) -> list[Problem]:
         for e in self.entries.values():
             ind = self.catalog.indicators[e.value.indicator]
+            before = len(self.problems)
             self.ranges(e, ind)
+            out_of_range = len(self.problems) > before  # a negative or impossible figure: its change says nothing
             self.parts(e)
             if ind.org_aggregation == "sum":
                 self.operators(e, ind)
                 self.children(e, ind)
-            self.changes(e, ind)
+            if not out_of_range:
+                self.changes(e, ind)
         return self.problems
 
     def ranges(self, e: Entry, ind: Indicator) -> None:

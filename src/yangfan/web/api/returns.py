@@ -283,7 +283,7 @@ async def check_upload(request: Request, y: YangfanDep, user: UserDep) -> dict[s
 
     def run() -> dict[str, Any]:
         with session_scope(y.engine) as s:
-            result = check_file(s, content, name, y.catalog, y.tree, y.forms, y.today())
+            result = check_file(s, content, name, y.catalog, y.tree, y.forms, y.today(), _seer(user, y))
             s.rollback()
         return {"ok": result.ok, "file": name, "problems": [p.as_dict() for p in result.problems]}
     return await run_in_threadpool(run)
@@ -303,7 +303,7 @@ async def annotated_upload(request: Request, y: YangfanDep, user: UserDep) -> Re
 
     def run() -> bytes:
         with session_scope(y.engine) as s:
-            result = check_file(s, content, name, y.catalog, y.tree, y.forms, y.today())
+            result = check_file(s, content, name, y.catalog, y.tree, y.forms, y.today(), _seer(user, y))
             s.rollback()
         return xlsx_template.annotate(content, list(result.problems))
     body = await run_in_threadpool(run)
@@ -353,3 +353,8 @@ async def upload(request: Request, y: YangfanDep, user: UserDep) -> dict[str, An
         y.reporting_changed(key)
         return out
     return await run_in_threadpool(run)
+
+
+def _seer(user: Principal, y: Any) -> Any:
+    """Whose figures a check may quote to this caller: the returns it fills or reviews."""
+    return lambda org_unit, reporter: reporting.may_view(user.grants, Return(org_unit, reporter), y.tree)
