@@ -50,4 +50,4 @@ def test_checking_a_file_of_another_province_quotes_none_of_its_figures(y: Yangf
     assert r.status_code == 200, r.text
     problems = r.json()["problems"]
     assert [p["rule"] for p in problems] == ["permission.denied"]
-    assert "10000" not in r.text and "1.0万" not in r.text
+    assert "1.0万" not in r.text and "较上月" not in r.text
