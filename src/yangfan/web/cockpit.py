@@ -40,6 +40,8 @@ class CockpitRow:
     at_deadline_text: str
     met_at: str
     trend: dict[str, Any]
+    #: The latest figure is computed from demo values (演示数据): badged wherever it shows.
+    demo: bool = False
 
 
 def status_text(p: Progress, lang: Lang) -> str:
@@ -108,6 +110,7 @@ def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
             at_deadline_text=_at_deadline(y, p, lang),
             met_at=p.met_at.code if p.met_at else "",
             trend=_trend(y, p, lang),
+            demo=bool(latest and latest.demo),
         ))
     return rows
 
@@ -131,8 +134,13 @@ def reporting_panel(y: Yangfan) -> ReportingPanel | None:
     if not months:
         return None
     codes = ("reporting_rate", "timeliness_rate", "reports_expected", "reports_received", "reports_on_time")
-    got = {f.indicator.code: f.value for f in y.query(Query(codes, (NATION,), (months[-1],), published_only=False))}
-    return ReportingPanel(months[-1].code, got.get("reporting_rate"), got.get("timeliness_rate"),
+    # The latest month whose national count is complete: while a month's returns fall due, some provinces have
+    # none expected yet and the nation's sum waits.
+    found = {(f.period.code, f.indicator.code): f.value
+             for f in y.query(Query(codes, (NATION,), tuple(months[-3:]), published_only=False))}
+    month = next((m for m in reversed(months[-3:]) if found.get((m.code, "reporting_rate")) is not None), months[-1])
+    got = {code: found.get((month.code, code)) for code in codes}
+    return ReportingPanel(month.code, got.get("reporting_rate"), got.get("timeliness_rate"),
                           int(got.get("reports_expected") or 0), int(got.get("reports_received") or 0),
                           int(got.get("reports_on_time") or 0))
 
