@@ -23,10 +23,11 @@ TEXTS: dict[str, dict[Lang, str]] = {
                   "en": "Figures on this page are real data published by MIIT and NBS (collected from "
                         "re-publications, each with its source link). Synthetic demo data is always marked "
                         "“演示数据”; this page contains none."},
-    "real_data_with_demo": {"zh": "全国数值来自工业和信息化部、国家统计局公开发布的真实数据；标注“演示数据”的数值由演示填报"
-                                  "（合成的省级报表）汇总计算，不是统计数据。",
-                            "en": "National figures are real data published by MIIT and NBS; figures marked “演示数据” are "
-                                  "summed from the demo's synthetic provincial returns and are not statistics."},
+    "real_data_with_demo": {
+        "zh": "全国数值来自工业和信息化部、国家统计局公开发布的真实数据；标注“演示数据”的数值由演示填报"
+              "（合成的省级报表）汇总计算，不是统计数据。",
+        "en": "National figures are real data published by MIIT and NBS; figures marked “演示数据” are "
+              "summed from the demo's synthetic provincial returns and are not statistics."},
     "as_of": {"zh": "数据截至", "en": "Data as of"},
     "build": {"zh": "分析数据版本", "en": "Analytics build"},
     "build_as_of": {"zh": "含截至以下时间审核的数据", "en": "includes data approved up to"},
