@@ -205,12 +205,13 @@ class Yangfan:
         month); counts that have not moved change nothing."""
         from yangfan.collect import completeness
         from yangfan.collect.reporting import obligations
+        from yangfan.collect.synthetic import fingerprint
         from yangfan.store.db import session_scope
         from yangfan.store.repository import write_batch
 
         with session_scope(self.engine) as session:
             found = completeness.values(obligations(session, self.forms, self.tree, self.today()))
-            return write_batch(session, f"completeness {self.today()}", completeness.fingerprint(found), found,
+            return write_batch(session, f"completeness {self.today()}", fingerprint(found), found,
                                status="approved")
 
     def reporting_changed(self, _key: object = None) -> None:

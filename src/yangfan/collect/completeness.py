@@ -4,7 +4,6 @@ the analytics sum them over the tree and the cockpit shows the rates."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -83,11 +82,3 @@ def values(obligations: Sequence[Obligation]) -> list[NewValue]:
                         ("reports_on_time", t.on_time)):
             out.append(NewValue(code, unit, month, float(n), source_kind=SOURCE_KIND, source_title=SOURCE_TITLE))
     return out
-
-
-def fingerprint(found: Iterable[NewValue]) -> str:
-    """Identity of a count: the same counts are stored once."""
-    h = hashlib.sha256()
-    for v in found:
-        h.update(f"{v.indicator}|{v.org_unit}|{v.period}|{v.value!r}\n".encode())
-    return h.hexdigest()

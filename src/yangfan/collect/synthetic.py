@@ -197,7 +197,8 @@ def demo_values(analytics: Analytics, tree: OrgUnitTree) -> list[NewValue]:
 
 
 def fingerprint(values: Iterable[NewValue]) -> str:
-    """Identity of a generated batch: the same published totals give the same batch, imported once."""
+    """Identity of a generated batch (the demo's values, the completeness counts): the same figures give the same
+    batch, stored once."""
     h = hashlib.sha256()
     for v in values:
         h.update(f"{v.indicator}|{v.org_unit}|{v.period}|{v.value!r}|{v.qualifier}|{v.scope}\n".encode())
