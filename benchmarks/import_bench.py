@@ -8,7 +8,7 @@ The same rows are written as a UTF-8 CSV (Excel-style CRLF) and as an XLSX (open
 Phases, each in its own process so that its peak RSS (``ru_maxrss``) is its own, each on a fresh SQLite store:
   bare      the rows as the store keeps them (values converted, source and batch made beforehand), inserted
             by sqlite3 ``executemany`` into ``data_value`` in one transaction: the baseline
-  csv       ``yangfan.collect.importer.import_csv`` of the CSV: decode, parse, validate, write, all or nothing
+  csv       ``yangfan.collect.importer.import_csv`` of the CSV: decode, parse, validate, apply every rule, write
   xlsx      the same for the XLSX (calamine's fast path)
   read      reading the first 100,000 rows of the XLSX only: openpyxl's read-only path (the reader before
             calamine, still the careful path) against ``read_xlsx`` (calamine)
@@ -47,6 +47,12 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+#: Levels (in 万) that keep every part below its whole.
+LEVELS = {"bs_mobile_total": 100.0, "bs_4g": 40.0, "bs_5g": 40.0, "bs_5g_redcap": 10.0, "bs_5ga": 5.0,
+          "users_mobile_phone": 100.0, "users_5g_mobile_phone": 60.0, "users_5g_a": 5.0,
+          "mobile_internet_traffic": 100.0, "traffic_5g": 60.0}
+
+
 def _months() -> list[str]:
     return [f"{y}-{m:02d}" for y in range(2019, 2027) for m in range(1, 13)]
 
@@ -72,16 +78,20 @@ def rows(n: int) -> Iterator[list[str]]:
 
     indicators, units, base = keys()
     rng = random.Random(2027)
+    # Plausible figures, so that every validation rule runs and passes: each key grows 1% a month from a level
+    # set by its unit and operator, and every part stays below its whole (see collect/data/rules.yaml).
+    weight = {(u, op): rng.uniform(0.5, 2.0) for u in units for op in OPERATORS}
+    months = _months()
     count = 0
     for ind in indicators:
-        for month in _months():
+        for t, month in enumerate(months):
             for unit in units:
                 for op in OPERATORS:
                     if count == n:
                         return
                     note = "运营商上报" if count % 10 == 0 else ""
-                    yield [ind, unit, month, f"{rng.randrange(1, 1_000_000) / 100:.2f}", "万" + base[ind],
-                           f"operator={op}", note]
+                    level = LEVELS.get(ind, 50.0) * weight[(unit, op)] * 1.01 ** t
+                    yield [ind, unit, month, f"{level:.2f}", "万" + base[ind], f"operator={op}", note]
                     count += 1
     raise SystemExit(f"the catalog gives {count:,} keys, fewer than the {n:,} rows asked for")
 
@@ -189,7 +199,9 @@ def phase_import(work: Path, n: int, file: str, profile: bool) -> dict[str, floa
         profiler = cProfile.Profile()
         profiler.enable()
     t0 = time.perf_counter()
-    result = import_csv(y.engine, work / file, y.catalog, y.tree)  # type: ignore[attr-defined]
+    # Every validation rule applied, as `yangfan import` and the API apply them.
+    result = import_csv(y.engine, work / file, y.catalog, y.tree,  # type: ignore[attr-defined]
+                        rules=y.rules, today=date(2026, 12, 31))  # type: ignore[attr-defined]
     wall = time.perf_counter() - t0
     if profiler is not None:
         profiler.disable()

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from yangfan.access import accounts
 from yangfan.access.roles import Role
@@ -71,3 +72,22 @@ def send_back(y: Yangfan, submission_id: int, actor: str, message: str, indicato
     with session_scope(y.engine) as s:
         submissions.act(s, actor, submission_id, "return", lambda _r: True, message,
                         [(i, disaggregation) for i in indicators])
+
+
+def platform_with_returns(data_dir: Path) -> Yangfan:
+    """A ``reporting_platform`` where Guangdong's PRQ 2026Q1 is submitted and its 2026Q2 returned with
+    ``RETURN_MESSAGE``, and China Mobile's September in Guangdong is submitted."""
+    y = reporting_platform(data_dir)
+    submit(y, "PRQ", "440000", "", "2026Q1", PRQ_QUARTER, "gd-reporter")
+    q2 = submit(y, "PRQ", "440000", "", "2026Q2", {**PRQ_QUARTER, "factories_5g": 150}, "gd-reporter")
+    send_back(y, q2, "gd-reviewer", RETURN_MESSAGE, ["factories_5g"])
+    submit(y, "OPM", "440000", "cmcc", "2026-09", OPM_SEPTEMBER, "cmcc-reporter")
+    return y
+
+
+def console_errors(page: Any) -> list[str]:
+    """The errors a browser page logs to its console or throws, as they come."""
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return errors

@@ -10,16 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.reporting_builders import (
-    DPY_YEAR,
-    OPM_SEPTEMBER,
-    PASSWORD,
-    PRQ_QUARTER,
-    RETURN_MESSAGE,
-    reporting_platform,
-    send_back,
-    submit,
-)
+from tests.web.reporting_builders import DPY_YEAR, PASSWORD, RETURN_MESSAGE, platform_with_returns, submit
 from yangfan.context import Yangfan
 from yangfan.geo.orgunits import NATION
 from yangfan.store import submissions
@@ -32,11 +23,7 @@ from yangfan.web.i18n import TEXTS
 def platform(tmp_path_factory: pytest.TempPathFactory) -> Yangfan:
     """Guangdong's PRQ 2026Q1 submitted and its 2026Q2 returned with a message; China Mobile's September in
     Guangdong submitted."""
-    y = reporting_platform(Path(tmp_path_factory.mktemp("reporting-pages")))
-    submit(y, "PRQ", "440000", "", "2026Q1", PRQ_QUARTER, "gd-reporter")
-    q2 = submit(y, "PRQ", "440000", "", "2026Q2", {**PRQ_QUARTER, "factories_5g": 150}, "gd-reporter")
-    send_back(y, q2, "gd-reviewer", RETURN_MESSAGE, ["factories_5g"])
-    submit(y, "OPM", "440000", "cmcc", "2026-09", OPM_SEPTEMBER, "cmcc-reporter")
+    y = platform_with_returns(Path(tmp_path_factory.mktemp("reporting-pages")))
     dpy = submit(y, "DPY", NATION, "caict", "2025", DPY_YEAR, "analyst")
     with session_scope(y.engine) as s:
         submissions.act(s, "chief", dpy, "approve", lambda _r: True)

@@ -12,6 +12,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -20,7 +21,8 @@ import yaml
 from yangfan.catalog import Catalog, Indicator
 from yangfan.collect.forms import OPERATOR_PREFIX
 from yangfan.geo.orgunits import OrgUnitTree
-from yangfan.geo.periods import Period, parse_period
+from yangfan.geo.periods import Period
+from yangfan.geo.periods import parse_period as _parse
 from yangfan.store.values import NewValue
 
 DATA = Path(__file__).parent / "data"
@@ -156,6 +158,7 @@ class _Checker:
         return f"{shown:,.{max(ind.decimals, 1) if ind.display_divisor > 1 else ind.decimals}f}{ind.display_unit}"
 
     def label(self, e: Entry) -> tuple[str, str]:
+        """The figure named in both languages (built once, for the few figures that have problems)."""
         v, ind = e.value, self.catalog.indicators[e.value.indicator]
         d = v.disaggregation
         op = d[len(OPERATOR_PREFIX):] if d.startswith(OPERATOR_PREFIX) else None
@@ -166,6 +169,13 @@ class _Checker:
 
     def tolerance(self, whole: float) -> float:
         return 0.5 + self.rules.sum_tolerance * abs(whole)
+
+    @property
+    def operator_codes(self) -> list[str]:
+        """The operators, looked up once per batch."""
+        if not hasattr(self, "_ops"):
+            self._ops = [u.code for u in self.tree.units.values() if u.kind == "operator"]
+        return self._ops
 
     def run(self) -> list[Problem]:
         for e in self.entries.values():
@@ -182,7 +192,7 @@ class _Checker:
         return self.problems
 
     def ranges(self, e: Entry, ind: Indicator) -> None:
-        zh, en = self.label(e)
+        zh, en = _Lazy(self, e), _Lazy(self, e, 1)
         v = e.value.value
         if self.rules.non_negative and v < 0:
             self.flag(e, "non_negative", "hard", f"{zh}为负数（{v:g}）：数值不能小于 0",
@@ -216,7 +226,7 @@ class _Checker:
 
     def operators(self, e: Entry, ind: Indicator) -> None:
         i, o, p, d = e.key
-        ops = [u.code for u in self.tree.units.values() if u.kind == "operator"]
+        ops = self.operator_codes
         parts = [self.figures.get((i, o, p, OPERATOR_PREFIX + op)) for op in ops]
         total = self.figures.get((i, o, p, ""))
         if not (d == "" or d.startswith(OPERATOR_PREFIX)) or total is None or None in parts:
@@ -253,11 +263,11 @@ class _Checker:
 
     def before(self, key: Key, steps: int) -> float | None:
         i, o, p, d = key
-        return self.figures.get((i, o, str(parse_period(p).shift(-steps)), d))
+        return self.figures.get((i, o, shifted(p, -steps), d))
 
     def changes(self, e: Entry, ind: Indicator) -> None:
         v, period = e.value.value, parse_period(e.value.period)
-        zh, en = self.label(e)
+        zh, en = _Lazy(self, e), _Lazy(self, e, 1)
         stock = ind.time_aggregation == "stock" and ind.unit != "%"
         prev = self.before(e.key, 1) if stock and period.type == "month" else None
         if self.rules.month_change is not None and prev and abs(v / prev - 1) > self.rules.month_change:
@@ -279,8 +289,13 @@ class _Checker:
             self.outlier(e, ind)
 
     def growth(self, key: Key) -> float | None:
-        now, before = self.figures.get(key), self.before(key, 1)
-        return now / before - 1 if now is not None and before else None
+        """A figure's change from the period before (each computed once: the months after it and its peers
+        compare with it again)."""
+        memo: dict[Key, float | None] = self.__dict__.setdefault("_growths", {})
+        if key not in memo:
+            now, before = self.figures.get(key), self.before(key, 1)
+            memo[key] = now / before - 1 if now is not None and before else None
+        return memo[key]
 
     def outlier(self, e: Entry, ind: Indicator) -> None:
         if self.rules.outlier_z is None:
@@ -289,7 +304,7 @@ class _Checker:
         g = self.growth(e.key)
         if g is None:
             return
-        own = [x for x in (self.growth((i, o, str(parse_period(p).shift(-k)), d)) for k in range(1, 13))
+        own = [x for x in (self.growth((i, o, shifted(p, -k), d)) for k in range(1, 13))
                if x is not None]
         parent = self.tree.units[o].parent if o in self.tree.units else None
         peers = [x for x in (self.growth((i, s, p, d)) for s in self.tree.children.get(parent or "", []) if s != o)
@@ -307,6 +322,31 @@ class _Checker:
                           f"{en}: its change of {g:+.1%} is an outlier against {en_what} (modified z-score "
                           f"{z:.1f}, threshold {self.rules.outlier_z:g}): check it and explain why")
                 return
+
+
+@lru_cache(maxsize=65536)
+def parse_period(code: str) -> Period:
+    """A period from its code, parsed once: the rules look the same few periods up millions of times."""
+    return _parse(code)
+
+
+@lru_cache(maxsize=262144)
+def shifted(code: str, steps: int) -> str:
+    """The code of the period ``steps`` periods of its own type away."""
+    return str(parse_period(code).shift(steps))
+
+
+class _Lazy:
+    """A figure's name in one language, built only when a message is written with it."""
+
+    def __init__(self, checker: _Checker, e: Entry, lang: int = 0) -> None:
+        self.checker, self.e, self.lang = checker, e, lang
+
+    def __format__(self, spec: str) -> str:
+        return format(self.checker.label(self.e)[self.lang], spec)
+
+    def __str__(self) -> str:
+        return self.checker.label(self.e)[self.lang]
 
 
 def modified_z(x: float, sample: Sequence[float], minimum: int) -> float | None:

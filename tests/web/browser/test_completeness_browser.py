@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.web.conftest import serving
+from tests.web.reporting_builders import console_errors
 from tests.web.test_returns_review import PASSWORD, reporting_platform
 from yangfan.web.app import create_app
 
@@ -25,15 +26,8 @@ def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield served
 
 
-def _errors(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
-
-
 def test_the_map_colours_the_provinces_by_reporting_rate(page: Any, url: str, artifacts_dir: Path) -> None:
-    errors = _errors(page)
+    errors = console_errors(page)
     page.goto(url + "/login")
     page.fill("#username", "chief")
     page.fill("#password", PASSWORD)

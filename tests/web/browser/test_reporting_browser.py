@@ -18,11 +18,9 @@ from tests.web.reporting_builders import (
     OPM_OCTOBER,
     OPM_SEPTEMBER,
     PASSWORD,
-    PRQ_QUARTER,
     RETURN_MESSAGE,
-    reporting_platform,
-    send_back,
-    submit,
+    console_errors,
+    platform_with_returns,
 )
 from yangfan.web.app import create_app
 
@@ -32,21 +30,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """China Mobile's September in Guangdong submitted; Guangdong's PRQ 2026Q1 submitted and 2026Q2 returned."""
-    y = reporting_platform(Path(tmp_path_factory.mktemp("reporting-browser")))
-    submit(y, "OPM", "440000", "cmcc", "2026-09", OPM_SEPTEMBER, "cmcc-reporter")
-    submit(y, "PRQ", "440000", "", "2026Q1", PRQ_QUARTER, "gd-reporter")
-    q2 = submit(y, "PRQ", "440000", "", "2026Q2", {**PRQ_QUARTER, "factories_5g": 150}, "gd-reporter")
-    send_back(y, q2, "gd-reviewer", RETURN_MESSAGE, ["factories_5g"])
+    y = platform_with_returns(Path(tmp_path_factory.mktemp("reporting-browser")))
     y.rebuild()
     with serving(create_app(y)) as served:
         yield served
-
-
-def _errors(page: Any) -> list[str]:
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return errors
 
 
 def _log_in(chromium: Any, url: str, username: str, lang: str = "zh") -> Any:
@@ -67,7 +54,7 @@ def _fill(page: Any, figures: dict[str, Any]) -> None:
 
 def test_entry_grid_error_fix_explanation_and_submit(chromium: Any, url: str, artifacts_dir: Path) -> None:
     page = _log_in(chromium, url, "cmcc-reporter")
-    errors = _errors(page)
+    errors = console_errors(page)
     assert page.locator("[data-count=todo] .n").inner_text() == "309"  # 31 provinces × 10 months, less one
     assert page.locator("tr.reminder").count() == 31  # October's returns are due in five days
     page.screenshot(path=str(artifacts_dir / "reporting-obligations.png"), full_page=True)
@@ -129,7 +116,7 @@ def _csv(rows: list[list[str]], encoding: str = "utf-8") -> bytes:
 def test_an_upload_with_errors_shows_where_they_are(chromium: Any, url: str, artifacts_dir: Path,
                                                      tmp_path: Path) -> None:
     page = _log_in(chromium, url, "gd-reporter")
-    errors = _errors(page)
+    errors = console_errors(page)
     page.click("#upload-link")
     page.wait_for_selector("#upload-form")
     bad = tmp_path / "gd-values.csv"
@@ -169,7 +156,7 @@ def test_an_upload_with_errors_shows_where_they_are(chromium: Any, url: str, art
 def test_a_filled_template_comes_back_marked_then_submits(chromium: Any, url: str, artifacts_dir: Path,
                                                           tmp_path: Path) -> None:
     page = _log_in(chromium, url, "cmcc-reporter")
-    errors = _errors(page)
+    errors = console_errors(page)
     entry = f"{url}/reporting/OPM/440000/2026-08?reporter=cmcc&lang=zh"
     page.goto(entry)
     _fill(page, {**OPM_SEPTEMBER, "users_5g_a": -1})  # an error carried into the template
@@ -225,7 +212,7 @@ def test_a_filled_template_comes_back_marked_then_submits(chromium: Any, url: st
 
 def test_the_reporter_sees_the_return_message_and_resubmits(chromium: Any, url: str, artifacts_dir: Path) -> None:
     page = _log_in(chromium, url, "gd-reporter")
-    errors = _errors(page)
+    errors = console_errors(page)
     returned = page.locator("#returned")
     assert RETURN_MESSAGE in returned.inner_text() and "审核意见" in returned.inner_text()
     assert page.locator("[data-count=returned] .n").inner_text() == "1"
