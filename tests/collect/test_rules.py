@@ -44,6 +44,7 @@ def test_the_rules_file_loads_with_its_thresholds() -> None:
     ([_e("bs_5g", 10, org_unit="110000")],
      {("bs_5g", c, "2026-09", ""): 1 for c in TREE.children["110000"]}, "children_sum"),
     ([_e("bs_5g", 10, period="2027-01")], {}, "no_future_period"),
+    ([_e("bs_5g", 10.5)], {}, "whole_number"),
 ])
 def test_each_hard_rule_fails_and_passes(entries: list[Entry], known: dict[tuple[str, str, str, str], float],
                                          rule: str) -> None:
@@ -56,7 +57,8 @@ def test_each_hard_rule_fails_and_passes(entries: list[Entry], known: dict[tuple
              "part_le_whole": [_e("bs_5g", 50), _e("bs_mobile_total", 100)],
              "operators_sum": [_e("bs_5g", 12.5, d=f"operator={op}") for op in OPS],
              "children_sum": [_e("bs_5g", float(len(TREE.children["110000"])), org_unit="110000")],
-             "no_future_period": [_e("bs_5g", 10, period="2026-12")]}[rule]
+             "no_future_period": [_e("bs_5g", 10, period="2026-12")],
+             "whole_number": [_e("bs_5g", 10)]}[rule]
     assert rule not in _rules(fixed, known)
 
 

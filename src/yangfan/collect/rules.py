@@ -48,6 +48,8 @@ class Rules:
     outlier_z: float | None = 3.5
     outlier_min: int = 6
     outlier_min_change: float = 0.05
+    #: Units of things counted one by one: a figure in them is a whole number.
+    whole_units: tuple[str, ...] = ()
 
 
 def load_rules(path: Path = DATA / "rules.yaml") -> Rules:
@@ -60,7 +62,8 @@ def load_rules(path: Path = DATA / "rules.yaml") -> Rules:
                  tuple((p["part"], p["whole"]) for p in hard.get("parts", [])), bool(hard.get("operators_sum")),
                  bool(hard.get("children_sum")), bool(hard.get("no_future_period")),
                  float(hard.get("sum_tolerance", 0.001)), soft.get("month_change"), soft.get("year_change"),
-                 soft.get("outlier_z"), int(soft.get("outlier_min", 6)), float(soft.get("outlier_min_change", 0.05)))
+                 soft.get("outlier_z"), int(soft.get("outlier_min", 6)), float(soft.get("outlier_min_change", 0.05)),
+                 tuple(hard.get("whole_units", ())))
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +200,10 @@ class _Checker:
         if self.rules.non_negative and v < 0:
             self.flag(e, "non_negative", "hard", f"{zh}为负数（{v:g}）：数值不能小于 0",
                       f"{en} is negative ({v:g}): figures cannot be below 0")
+        if ind.unit in self.rules.whole_units and v != round(v):
+            self.flag(e, "whole_number", "hard",
+                      f"{zh}为 {v:g}{ind.unit}：按“{ind.unit}”计数须为整数（万个、亿户等请写在单位列）",
+                      f"{en} is {v:g} {ind.unit}: a count must be a whole number (put 万/亿 in the unit column)")
         rng = self.rules.percent_range
         if rng and ind.unit == "%" and not rng[0] <= v <= rng[1]:
             self.flag(e, "percent_range", "hard",
