@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -249,11 +249,6 @@ def form_or_error(forms: dict[str, Form], code: str) -> Form:
     return form
 
 
-def days_left(deadline: date, today: date) -> int:
-    """Days until a deadline (negative once passed)."""
-    return (deadline - today).days
-
-
 def each_return(forms: dict[str, Form], tree: OrgUnitTree, today: date) -> Iterator[tuple[Form, Return, Period]]:
     """Every return opened by ``today``: form × (org unit, reporting unit) × period."""
     for form in forms.values():
@@ -262,5 +257,3 @@ def each_return(forms: dict[str, Form], tree: OrgUnitTree, today: date) -> Itera
             for r in returns:
                 yield form, r, period
 
-
-ONE_DAY = timedelta(days=1)

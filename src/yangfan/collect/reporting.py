@@ -272,15 +272,22 @@ def as_error(result: Validation) -> YangfanError:
     return YangfanError(issues)
 
 
+def with_saved(session: Session, row: SubmissionRow | None, entered: Mapping[CellKey, CellInput]
+               ) -> dict[CellKey, CellInput]:
+    """The cells a return would hold: those saved before, with the ones entered now over them."""
+    saved = submissions.cells(session, row.id) if row else {}
+    cells = {k: CellInput(c.value, c.explanation) for k, c in saved.items()}
+    cells.update(entered)
+    return cells
+
+
 def submit_return(session: Session, catalog: Catalog, tree: OrgUnitTree, form: Form, key: ReturnKey,
                   entered: Mapping[CellKey, CellInput], actor: str, today: date, file_name: str = "",
                   where: Mapping[CellKey, tuple[str | None, int | None, str | None]] | None = None,
                   demo: bool = False, at: datetime | None = None) -> tuple[SubmissionRow, WriteResult, Validation]:
     """Validate and submit a return: hard problems and unexplained soft ones refuse it and change nothing."""
     current = submissions.find(session, key)
-    merged = dict(submissions.cells(session, current.id)) if current else {}
-    cells = {k: CellInput(c.value, c.explanation) for k, c in merged.items()}
-    cells.update(entered)
+    cells = with_saved(session, current, entered)
     result = check_return(session, catalog, tree, form, key, cells, today, file_name or None, where)
     if not result.ok:
         raise as_error(result)

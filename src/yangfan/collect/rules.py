@@ -147,6 +147,12 @@ class _Checker:
     figures: dict[Key, float]
     entries: dict[Key, Entry]
     problems: list[Problem] = field(default_factory=list)
+    #: Each figure's change from the period before, computed once (later months and peers compare with it).
+    growths: dict[Key, float | None] = field(default_factory=dict)
+    operator_codes: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.operator_codes = [u.code for u in self.tree.units.values() if u.kind == "operator"]
 
     def flag(self, e: Entry, rule: str, severity: Severity, zh: str, en: str) -> None:
         v = e.value
@@ -172,13 +178,6 @@ class _Checker:
 
     def tolerance(self, whole: float) -> float:
         return 0.5 + self.rules.sum_tolerance * abs(whole)
-
-    @property
-    def operator_codes(self) -> list[str]:
-        """The operators, looked up once per batch."""
-        if not hasattr(self, "_ops"):
-            self._ops = [u.code for u in self.tree.units.values() if u.kind == "operator"]
-        return self._ops
 
     def run(self) -> list[Problem]:
         for e in self.entries.values():
@@ -241,9 +240,8 @@ class _Checker:
         mine = (i, o, p, "") in self.entries and d == ""
         if d == "" and not mine:
             return
-        if d.startswith(OPERATOR_PREFIX) and any((i, o, p, OPERATOR_PREFIX + op) in self.entries
-                                                 for op in ops[:ops.index(d[len(OPERATOR_PREFIX):])]
-                                                 if d[len(OPERATOR_PREFIX):] in ops):
+        first = next((OPERATOR_PREFIX + op for op in ops if (i, o, p, OPERATOR_PREFIX + op) in self.entries), None)
+        if d.startswith(OPERATOR_PREFIX) and d != first:
             return  # reported once per total: on the first operator of the batch
         s = sum(x for x in parts if x is not None)
         if abs(s - total) > self.tolerance(total):
@@ -298,11 +296,10 @@ class _Checker:
     def growth(self, key: Key) -> float | None:
         """A figure's change from the period before (each computed once: the months after it and its peers
         compare with it again)."""
-        memo: dict[Key, float | None] = self.__dict__.setdefault("_growths", {})
-        if key not in memo:
+        if key not in self.growths:
             now, before = self.figures.get(key), self.before(key, 1)
-            memo[key] = now / before - 1 if now is not None and before else None
-        return memo[key]
+            self.growths[key] = now / before - 1 if now is not None and before else None
+        return self.growths[key]
 
     def outlier(self, e: Entry, ind: Indicator) -> None:
         if self.rules.outlier_z is None:

@@ -285,12 +285,6 @@ def _unlock(session: Session, row: SubmissionRow, named: Sequence[CellKey]) -> N
     session.flush()
 
 
-def in_periods(session: Session, form: str, periods: Iterable[str]) -> list[SubmissionRow]:
-    """Every started return of a form for these periods."""
-    return list(session.scalars(select(SubmissionRow).where(SubmissionRow.form_code == form,
-                                                            SubmissionRow.period_code.in_(list(periods)))))
-
-
 def all_returns(session: Session) -> list[SubmissionRow]:
     """Every started return."""
     return list(session.scalars(select(SubmissionRow).order_by(SubmissionRow.id)))

@@ -176,9 +176,7 @@ def validate_return(form: FormCode, org_unit: UnitCode, period: PeriodCode, body
     f, key = _key(y, user, form, org_unit, reporter, period, fill=False)
     _known_items(f, body)
     with session_scope(y.engine) as s:
-        row = submissions.find(s, key)
-        cells = {k: CellInput(c.value, c.explanation) for k, c in (submissions.cells(s, row.id) if row else {}).items()}
-        cells.update(_entered(body, key))
+        cells = reporting.with_saved(s, submissions.find(s, key), _entered(body, key))
         result = reporting.check_return(s, y.catalog, y.tree, f, key, cells, y.today())
     return {"ok": result.ok, "problems": [p.as_dict() for p in result.problems]}
 
