@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from yangfan.analytics.query import Query
 from yangfan.cli_access import audit_app, user_app
+from yangfan.cli_registry import registry_app
 from yangfan.cli_reporting import completeness, form_app, validate
 from yangfan.context import Yangfan
 from yangfan.errors import YangfanError
@@ -27,6 +28,7 @@ err = Console(stderr=True, soft_wrap=True)
 app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(form_app, name="form")
+app.add_typer(registry_app, name="registry")
 app.command()(validate)
 app.command()(completeness)
 maps_app = typer.Typer(help="Map boundaries. / 地图边界。", no_args_is_help=True)
@@ -98,6 +100,13 @@ def demo(
         err.print(f"演示填报 demo returns as of {y.today()}: {done.submitted} submitted ({done.late} late, "
                   f"{done.explained} with explained jumps, {done.returned} returned and corrected), "
                   f"{done.missing} missing; reviewed: {done.steps}")
+        _rebuild(y, full=False)
+        progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TimeElapsedColumn(), console=err)
+        with progress:
+            task = progress.add_task("演示名录 demo registry records", total=None)
+            added = y.load_demo_registry(lambda i, n: progress.update(task, completed=i, total=n))
+        err.print(f"演示名录 demo registry: {added} records added (with the real 2024 key cities), counted")
         _rebuild(y, full=False)
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from yangfan.collect.demo_returns import DemoRound
     from yangfan.collect.forms import Form
     from yangfan.collect.rules import Rules
+    from yangfan.registry.kinds import Registry
     from yangfan.store.repository import WriteResult
 
 
@@ -83,6 +84,13 @@ class Yangfan:
         from yangfan.collect.rules import load_rules
 
         return load_rules()
+
+    @cached_property
+    def registry(self) -> Registry:
+        """The registries (名录): kinds of record and the counts that feed the catalog."""
+        from yangfan.registry.kinds import get_registry
+
+        return get_registry(self.catalog)
 
     @cached_property
     def catalog(self) -> Catalog:
@@ -213,6 +221,39 @@ class Yangfan:
             found = completeness.values(obligations(session, self.forms, self.tree, self.today()))
             return write_batch(session, f"completeness {self.today()}", fingerprint(found), found,
                                status="approved")
+
+    def count_registry(self) -> WriteResult:
+        """Store the registry counts as of today; counts that have not moved change nothing, and a figure whose
+        records are gone (withdrawn, merged, moved) is set to 0, never left standing."""
+        from yangfan.collect.synthetic import fingerprint
+        from yangfan.registry import counts
+        from yangfan.store.db import session_scope
+        from yangfan.store.repository import write_batch
+
+        with session_scope(self.engine) as session:
+            found = counts.values(session, self.registry, self.catalog, self.tree, self.today())
+            found += counts.vanished(session, found)
+            return write_batch(session, f"registry {self.today()}", fingerprint(found), found, status="approved")
+
+    def registry_changed(self) -> None:
+        """Registry records moved: recount and have the builder apply the counts."""
+        self.count_registry()
+        self.changed()
+
+    def load_demo_registry(self, say: Callable[[int, int], None] = lambda _i, _n: None) -> int:
+        """Demo registry records (演示数据) placed by the analytics' city populations, and their counts."""
+        from yangfan.geo.periods import Period
+        from yangfan.registry import demo
+        from yangfan.store.db import session_scope
+
+        cities = tuple(u.code for u in self.tree.cities())
+        year = Period(self.today().year - 2, "year")
+        population = {f.org_unit: f.value / 10_000 for f in self.query(Query(("population",), cities, (year,)))
+                      if f.value}
+        with session_scope(self.engine) as session:
+            added = demo.load(session, self.registry, self.tree, population, self.today(), say)
+        self.count_registry()
+        return added
 
     def reporting_changed(self, _key: object = None) -> None:
         """A return moved: recount completeness and have the builder apply both."""

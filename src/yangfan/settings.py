@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         return self.audit_anchor_dir or self.data_dir / "audit-anchors"
 
     @property
+    def attachments_dir(self) -> Path:
+        """Where registry attachments (PDF) are kept: under the data folder, never under the web's static files."""
+        return self.data_dir / "attachments"
+
+    @property
     def analytics_path(self) -> Path:
         """The DuckDB file holding the analytics table."""
         return self.data_dir / "analytics.duckdb"

@@ -45,6 +45,16 @@ class Progress:
     series: tuple[Figure, ...] = ()
     #: The status was decided by a margin within the figure's rounding and population-year uncertainty.
     uncertain: bool = False
+    #: The registry's count of the same thing (a target's ``registry``), at the latest figure's period when the
+    #: registry has one, else its latest: shown beside the headline, never in its place.
+    beside: Figure | None = None
+
+    @property
+    def difference(self) -> float | None:
+        """Headline minus registry count, when both are there."""
+        if self.beside is None or self.beside.value is None or self.latest is None or self.latest.value is None:
+            return None
+        return self.latest.value - self.beside.value
 
     @property
     def status_zh(self) -> str:
@@ -282,12 +292,24 @@ def progress_table(a: Analytics, plans: dict[str, Plan], targets: list[Target], 
     for t in targets:
         units = org_units or _units_for(a, t, published_only)
         series = _series(a, t, units, published_only)
+        counted = _figures(a, t.registry, units, published_only) if t.registry else {}
         for ou in units:
             found = series.get(ou, [])
             p = replace(assess(a, plans[t.plan], t, ou, as_of, published_only, found), series=tuple(found))
+            if counted.get(ou):
+                p = replace(p, beside=_beside(counted[ou], p.latest))
             if ou == NATION or org_units or p.status not in ("no_data", "tracked") or p.latest is not None:
                 out.append(p)
     return out
+
+
+def _beside(counts: list[Figure], latest: Figure | None) -> Figure:
+    """The registry count to show beside the headline: at the headline's period when there is one, else the latest."""
+    if latest is not None:
+        same = _at_or_before(counts, latest.period)
+        if same is not None and same.period.end_month == latest.period.end_month:
+            return same
+    return counts[-1]
 
 
 def _units_for(a: Analytics, t: Target, published_only: bool) -> list[str]:

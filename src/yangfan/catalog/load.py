@@ -107,6 +107,7 @@ class TargetIn(_Strict):
     reading: ReadingIn | None = None
     deadline_from: Literal["clause", "plan"] = "clause"
     computed: str | None = None
+    registry: str | None = None
 
     _p = field_validator("deadline", mode="before")(lambda v: None if v is None else _period(v))
 
@@ -234,11 +235,19 @@ def _parse_plan(path: Path, indicators: dict[str, Indicator], issues: list[Issue
                                 "or in another unit",
                                 Location(file=path.name, entry=entry, field="computed")))
             continue
+        if t.registry is not None and (t.registry not in indicators or indicators[t.registry].kind != "raw"
+                                       or indicators[t.registry].unit != indicators[t.indicator].unit):
+            issues.append(Issue("catalog.target_registry",
+                                f"目标的名录计数指标 {t.registry} 不存在、不是原始指标或单位不同",
+                                f"the target's registry count {t.registry} is unknown, not raw or in another unit",
+                                Location(file=path.name, entry=entry, field="registry")))
+            continue
         try:
             targets.append(Target(
                 t.code, plan.code, t.indicator, t.comparator, Clause(t.clause.section, t.clause.quote), t.scope,
                 t.value, parse_period(t.deadline) if t.deadline else None, t.note,
-                Reading(t.reading.zh, t.reading.en) if t.reading else None, t.deadline_from, t.computed))
+                Reading(t.reading.zh, t.reading.en) if t.reading else None, t.deadline_from, t.computed,
+                t.registry))
         except ValueError as exc:
             issues.append(Issue("catalog.target", f"目标定义无效：{exc}", f"invalid target: {exc}",
                                 Location(file=path.name, entry=entry, field="value")))

@@ -152,6 +152,9 @@ class Target:
     #: A derived indicator that computes the same figure from reported inputs (the operators' traffic, the
     #: provinces' survey counts): it stands in at the periods for which the published figure is missing.
     computed: str | None = None
+    #: A count of registry records (名录) of the same thing: shown beside the published figure with the
+    #: difference, never in its place.
+    registry: str | None = None
 
     def __post_init__(self) -> None:
         if self.comparator != "track" and self.value is None:

@@ -296,3 +296,87 @@ class SubmissionEventRow(Base):
     message: Mapped[str] = mapped_column(Text, default="")
     #: JSON: the cells changed (indicator, disaggregation, old, new) or unlocked, the values moved.
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class RegistryCallRow(Base):
+    """A call for applications (征集): which kind of record it collects, when it is open, what it asks for."""
+
+    __tablename__ = "registry_call"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    category: Mapped[str] = mapped_column(String(32), default="")
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(300), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    opens: Mapped[date] = mapped_column(Date)
+    closes: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(64), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+
+
+class RegistryRecordRow(Base):
+    """A registry record (名录): an organisation, carrier, standard, product, network, case, city or policy.
+
+    Counted towards the plan's targets while ``recognised`` (or ``withdrawn``, up to ``valid_to``) and valid.
+    """
+
+    __tablename__ = "registry_record"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    category: Mapped[str] = mapped_column(String(32), default="")
+    name: Mapped[str] = mapped_column(String(200))
+    #: The name without legal-form words and brackets: what duplicate detection compares.
+    name_norm: Mapped[str] = mapped_column(String(200))
+    #: Pinyin initials of the name, for search (“zgyd” finds 中国移动).
+    initials: Mapped[str] = mapped_column(String(200), default="")
+    #: Unified social credit code (统一社会信用代码) of an organisation, check digit verified.
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    #: The record's own identifier where it has one: a standard's number, a product's model and certificate.
+    ref: Mapped[str] = mapped_column(String(100), default="")
+    sector: Mapped[str] = mapped_column(String(24), default="")
+    org_unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
+    operator: Mapped[str] = mapped_column(String(8), default="")
+    #: applied, recognised, rejected, withdrawn, merged.
+    status: Mapped[str] = mapped_column(String(12), default="applied")
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    #: The kind's own fields (body, certificate, customer sector, …) as JSON.
+    attrs: Mapped[str] = mapped_column(Text, default="{}")
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("registry_call.id"))
+    merged_into: Mapped[int | None] = mapped_column(ForeignKey("registry_record.id"))
+    #: Demo records (演示数据) are labelled wherever they show, and so is every count they enter.
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(120), default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="system")
+    created_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime, server_default=func.now())
+    __table_args__ = (Index("ix_registry_record_kind", "kind", "status"),
+                      Index("ix_registry_record_uscc", "uscc"),
+                      Index("ix_registry_record_name_norm", "kind", "name_norm"))
+
+
+class RegistryEventRow(Base):
+    """The append-only history of a registry record: created, changed, applied, decided, merged, withdrawn."""
+
+    __tablename__ = "registry_event"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("registry_record.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text, default="")
+    #: JSON: the fields changed (old → new), the record merged in, the batch imported from.
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class RegistryAttachmentRow(Base):
+    """A PDF attached to a record (an application's evidence), stored outside the web root by its SHA-256."""
+
+    __tablename__ = "registry_attachment"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[int] = mapped_column(ForeignKey("registry_record.id"), index=True)
+    file_name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime)
