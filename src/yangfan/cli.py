@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from yangfan.analytics.query import Query
 from yangfan.cli_access import audit_app, user_app
+from yangfan.cli_evaluate import evaluate_app
 from yangfan.cli_registry import registry_app
 from yangfan.cli_reporting import completeness, form_app, validate
 from yangfan.context import Yangfan
@@ -29,6 +30,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(audit_app, name="audit")
 app.add_typer(form_app, name="form")
 app.add_typer(registry_app, name="registry")
+app.add_typer(evaluate_app, name="evaluate")
 app.command()(validate)
 app.command()(completeness)
 maps_app = typer.Typer(help="Map boundaries. / 地图边界。", no_args_is_help=True)

@@ -233,7 +233,8 @@ class Yangfan:
         with session_scope(self.engine) as session:
             found = counts.values(session, self.registry, self.catalog, self.tree, self.today())
             found += counts.vanished(session, found)
-            return write_batch(session, f"registry {self.today()}", fingerprint(found), found, status="approved")
+            # Recognised records are public (the registries are published lists): so are their counts.
+            return write_batch(session, f"registry {self.today()}", fingerprint(found), found, status="published")
 
     def registry_changed(self) -> None:
         """Registry records moved: recount and have the builder apply the counts."""
