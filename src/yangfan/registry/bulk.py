@@ -192,12 +192,12 @@ def _plan(session: Session, reg: Registry, tree: OrgUnitTree, grants: Sequence[G
             continue
         seen[key] = n
         if not records.may_enter(grants, reg, r.kind, r.org_unit, r.operator, tree):
-            issues.append(Issue("registry.forbidden", "无权登记该地区或运营商的记录",
+            issues.append(Issue("permission.registry", "无权登记该地区或运营商的记录",
                                 "not allowed to enter records of this place or operator",
                                 Location(file=file, row=n, field="org_unit")))
             continue
         if status and status != "applied" and not records.may_decide(grants):
-            issues.append(Issue("registry.forbidden_status", "只有部级用户可直接登记为已认定",
+            issues.append(Issue("permission.registry_status", "只有部级用户可直接登记为已认定",
                                 "only the ministry may enter records as recognised", Location(file, n, "status")))
             continue
         plan.append((n, r, status, records.same_key(session, reg, r)))

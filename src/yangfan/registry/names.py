@@ -36,6 +36,16 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold()).strip()
 
 
+def searchable(name: str, *keys: str | None) -> str:
+    """The text a search is matched in: the name folded, its normalised form, initials and the record's keys."""
+    return "|".join([_fold(name), normalise(name), initials(name), *(_fold(k) for k in keys if k)])
+
+
+def folded(text: str) -> str:
+    """A search text as ``searchable`` folds it."""
+    return _fold(text)
+
+
 def initials(name: str) -> str:
     """Pinyin initials of the Chinese characters (中国移动 → zgyd); other characters as they are, lower case."""
     # Each Chinese character gives its initial; a run of other characters ("5G") comes back whole.

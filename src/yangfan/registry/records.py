@@ -179,7 +179,7 @@ def visible(query: Select[Any], grants: Sequence[Grant], tree: OrgUnitTree) -> S
 
 def refused(what_zh: str, what_en: str) -> YangfanError:
     """The one refusal of an action outside the user's scope."""
-    return YangfanError.single("registry.forbidden", f"无权{what_zh}", f"not allowed to {what_en}")
+    return YangfanError.single("permission.registry", f"无权{what_zh}", f"not allowed to {what_en}")
 
 
 # --- changes ----------------------------------------------------------------------------------------------------
@@ -207,6 +207,7 @@ def snapshot(row: RegistryRecordRow) -> dict[str, Any]:
 def _apply(row: RegistryRecordRow, r: RecordInput) -> None:
     row.kind, row.category, row.name, row.uscc, row.ref = r.kind, r.category, r.name, r.uscc or None, r.ref.strip()
     row.name_norm, row.initials = names.normalise(r.name), names.initials(r.name)
+    row.search_text = names.searchable(r.name, r.uscc, r.ref)
     row.sector, row.org_unit_code, row.operator = r.sector, r.org_unit, r.operator
     # A start date left blank keeps the one the record has (the day it was recognised).
     row.valid_from, row.valid_to = r.valid_from or row.valid_from, r.valid_to
@@ -383,17 +384,18 @@ class Search:
         return {k: v for k, v in asdict(self).items() if v not in ("", None, ())}
 
 
+def _text(t: str) -> ColumnElement[bool]:
+    """A whole credit code through its index; any other text within the folded name, initials and keys."""
+    if uscc.problem(t) is None:
+        return RegistryRecordRow.uscc == uscc.compact(t)
+    return RegistryRecordRow.search_text.contains(names.folded(t), autoescape=True)
+
+
 def matching(f: Search, tree: OrgUnitTree) -> Select[Any]:
     """The SQL of a search, without order or paging."""
     q = select(RegistryRecordRow)
     if f.text.strip():
-        t = f.text.strip()
-        like = f"%{t.lower()}%"
-        q = q.where(or_(RegistryRecordRow.name.contains(t, autoescape=True),
-                        RegistryRecordRow.name_norm.like(like),
-                        RegistryRecordRow.initials.startswith(t.lower(), autoescape=True),
-                        RegistryRecordRow.uscc == uscc.compact(t) if len(t) >= 6 else RegistryRecordRow.id < 0,
-                        RegistryRecordRow.ref.contains(t, autoescape=True)))
+        q = q.where(_text(f.text.strip()))
     for column, value in ((RegistryRecordRow.kind, f.kind), (RegistryRecordRow.category, f.category),
                           (RegistryRecordRow.sector, f.sector), (RegistryRecordRow.operator, f.operator),
                           (RegistryRecordRow.status, f.status)):
@@ -423,6 +425,10 @@ def search(session: Session, f: Search, tree: OrgUnitTree, grants: Sequence[Gran
            offset: int = 0) -> tuple[int, list[RegistryRecordRow]]:
     """How many records match, and one page of them (newest first) that ``grants`` may read."""
     q = visible(matching(f, tree), grants, tree)
-    total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = session.scalars(q.order_by(RegistryRecordRow.id.desc()).limit(limit).offset(offset)).all()
-    return int(total), list(rows)
+    # The count rides along with the page (one scan of the table, not two).
+    found = session.execute(q.add_columns(func.count().over().label("total"))
+                            .order_by(RegistryRecordRow.id.desc()).limit(limit).offset(offset)).all()
+    if found:
+        return int(found[0].total), [r[0] for r in found]
+    total = session.scalar(select(func.count()).select_from(q.subquery())) if offset else 0
+    return int(total or 0), []

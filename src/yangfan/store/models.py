@@ -329,6 +329,8 @@ class RegistryRecordRow(Base):
     name_norm: Mapped[str] = mapped_column(String(200))
     #: Pinyin initials of the name, for search (“zgyd” finds 中国移动).
     initials: Mapped[str] = mapped_column(String(200), default="")
+    #: Name, normalised name, initials, credit code and own number, folded: what one search text is matched in.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     #: Unified social credit code (统一社会信用代码) of an organisation, check digit verified.
     uscc: Mapped[str | None] = mapped_column(String(18))
     #: The record's own identifier where it has one: a standard's number, a product's model and certificate.

@@ -42,6 +42,13 @@ class CockpitRow:
     trend: dict[str, Any]
     #: The latest figure is computed from demo values (演示数据): badged wherever it shows.
     demo: bool = False
+    #: The registry records behind the figure, when it is a registry count.
+    records_url: str = ""
+    #: The registry's count beside a published headline (U11, T03, T05), its records and the difference.
+    beside_text: str = ""
+    beside_url: str = ""
+    beside_demo: bool = False
+    difference_text: str = ""
 
 
 def status_text(p: Progress, lang: Lang) -> str:
@@ -111,8 +118,30 @@ def cockpit_rows(y: Yangfan, plan: str, lang: Lang) -> list[CockpitRow]:
             met_at=p.met_at.code if p.met_at else "",
             trend=_trend(y, p, lang),
             demo=bool(latest and latest.demo),
+            **_registry_fields(y, p, lang),
         ))
     return rows
+
+
+def records_link(indicator: str, org_unit: str, period: str) -> str:
+    """The registry records behind a count: the list filtered to what the count took."""
+    return f"/registry?indicator={indicator}&period={period}&org_unit={org_unit}"
+
+
+def _registry_fields(y: Yangfan, p: Progress, lang: Lang) -> dict[str, Any]:
+    """A registry count links to its records; a count beside a published figure shows with the difference."""
+    out: dict[str, Any] = {}
+    if p.latest is not None and y.registry.count_for(p.target.indicator):
+        out["records_url"] = records_link(p.target.indicator, p.org_unit, p.latest.period.code)
+    b = p.beside
+    if b is not None and b.value is not None and p.target.registry:
+        ind = y.catalog.indicators[p.target.indicator]
+        out |= {"beside_text": value_text(y.catalog.indicators[p.target.registry], b.value, lang),
+                "beside_url": records_link(p.target.registry, p.org_unit, b.period.code), "beside_demo": b.demo}
+        if p.difference is not None:
+            sign = "+" if p.difference > 0 else ""
+            out["difference_text"] = sign + value_text(ind, p.difference, lang)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

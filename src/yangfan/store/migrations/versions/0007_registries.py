@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column('name', sa.String(200), nullable=False),
         sa.Column('name_norm', sa.String(200), nullable=False),
         sa.Column('initials', sa.String(200), nullable=False),
+        sa.Column('search_text', sa.Text(), nullable=False),
         sa.Column('uscc', sa.String(18), nullable=True),
         sa.Column('ref', sa.String(100), nullable=False),
         sa.Column('sector', sa.String(24), nullable=False),
