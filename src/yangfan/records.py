@@ -9,6 +9,7 @@ from yangfan.analytics.query import Figure
 from yangfan.catalog import Catalog, Target
 from yangfan.catalog.models import HORIZON_DEADLINE, PLATFORM_READING
 from yangfan.geo.orgunits import OrgUnitTree
+from yangfan.registry import DEMO_SOURCE_KIND, SOURCE_KIND
 
 if TYPE_CHECKING:  # lineage reads the store: imported where it is used
     from yangfan.analytics.lineage import Node
@@ -63,6 +64,9 @@ def lineage_records(nodes: list[Node], catalog: Catalog) -> list[dict[str, Any]]
                 "alternatives": [f"{s.value / ind.display_divisor:g}{ind.display_unit} ({s.qualifier}, {s.status}) "
                                  f"{s.url or s.title}" for s in n.sources if not s.agrees],
                 "notes": sorted({s.note for s in n.sources if s.note}),
+                # A registry count opens into the records it took.
+                "records": (f"/registry?indicator={c.indicator}&period={c.period}&org_unit={c.org_unit}"
+                            if any(s.kind in (SOURCE_KIND, DEMO_SOURCE_KIND) for s in n.sources) else ""),
             })
     return out
 

@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 from yangfan.catalog import Catalog
 from yangfan.geo.orgunits import NATION, OrgUnitTree
 from yangfan.geo.periods import Period
+from yangfan.registry import DEMO_SOURCE_KIND, SOURCE_KIND
 from yangfan.registry.kinds import COUNTED, Count, Registry
 from yangfan.store.models import DataValueRow, RegistryRecordRow, SourceRow
 from yangfan.store.values import NewValue
 
-SOURCE_KIND, DEMO_SOURCE_KIND = "registry", "demo-registry"
 SOURCE_TITLE = ("名录登记计数（去重后、已认定且有效的记录） / "
                 "registry count (de-duplicated, recognised and valid records)")
 DEMO_TITLE = "演示数据：名录演示记录计数，不是统计数据 / demo data: a count of demo registry records; not statistics"
