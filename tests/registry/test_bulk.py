@@ -82,7 +82,7 @@ def test_one_bad_row_and_nothing_is_written_each_problem_named(y: Yangfan) -> No
 def test_scope_is_checked_per_row(y: Yangfan) -> None:
     with session_scope(y.engine) as s, pytest.raises(YangfanError) as exc:
         bulk.run(s, y.registry, y.tree, [Grant(Role.operator_reporter, "ctcc")], "op", _xlsx(ROWS[2:]), "op.xlsx")
-    assert exc.value.issues[0].code == "registry.forbidden" and exc.value.issues[0].location.row == 2
+    assert exc.value.issues[0].code == "permission.registry" and exc.value.issues[0].location.row == 2
     assert _count(y) == 0
 
 
