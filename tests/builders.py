@@ -19,13 +19,17 @@ def platform(data_dir: Path, database_url: str | None = None) -> Yangfan:
     return y
 
 
-def demo_platform(data_dir: Path, database_url: str | None = None) -> Yangfan:
-    """A platform loaded as `yangfan demo` loads it: the real published history, demo sub-national values."""
+def demo_platform(data_dir: Path, database_url: str | None = None, registry: bool = False) -> Yangfan:
+    """A platform loaded as `yangfan demo` loads it: the real published history, demo sub-national values, and
+    with ``registry`` the demo registry records and their counts (about 25 s: only the session's shared demo)."""
     y = platform(data_dir, database_url)
     y.load_history()
     y.rebuild()
     y.load_demo_values()
     y.rebuild()
+    if registry:
+        y.load_demo_registry()
+        y.rebuild()
     return y
 
 

@@ -50,7 +50,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The platform with the real published history, built once per session."""
     from tests.builders import demo_platform
 
-    return demo_platform(Path(tmp_path_factory.mktemp("demo")))
+    return demo_platform(Path(tmp_path_factory.mktemp("demo")), registry=True)
 
 
 @pytest.fixture(scope="session")

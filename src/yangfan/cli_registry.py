@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from yangfan.access.accounts import Grant
-from yangfan.access.roles import Role
 from yangfan.context import Yangfan
 from yangfan.output import Format, render
 
@@ -21,8 +19,16 @@ registry_app = typer.Typer(help="Registries (名录): records, imports, counts, 
                            no_args_is_help=True)
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="table | json | csv")]
 CLI_ACTOR = "cli"
-CLI_GRANTS = [Grant(Role.administrator, None)]
 err = Console(stderr=True)
+
+
+def _operator() -> list[Any]:
+    """The command line's grants: the platform's operator (imported here: SQLAlchemy would slow every command's
+    start)."""
+    from yangfan.access.accounts import Grant
+    from yangfan.access.roles import Role
+
+    return [Grant(Role.administrator, None)]
 
 
 @registry_app.command("check-uscc")
@@ -53,7 +59,7 @@ def import_records(
     y = Yangfan()
     try:
         with session_scope(y.engine) as session:
-            result = bulk.run(session, y.registry, y.tree, CLI_GRANTS, CLI_ACTOR, file.read_bytes(), file.name,
+            result = bulk.run(session, y.registry, y.tree, _operator(), CLI_ACTOR, file.read_bytes(), file.name,
                               dry_run)
     except YangfanError as exc:
         if report:
@@ -88,7 +94,7 @@ def list_records(
     y = Yangfan()
     with session_scope(y.engine) as session:
         total, rows = search(session, Search(text, kind, category, sector=sector, org_unit=org_unit, status=status),
-                             y.tree, CLI_GRANTS, limit)
+                             y.tree, _operator(), limit)
         out = [{"id": r.id, "kind": r.kind, "category": r.category, "name": r.name, "uscc": r.uscc or "",
                 "ref": r.ref, "org_unit": r.org_unit_code, "operator": r.operator, "status": r.status,
                 "valid_from": str(r.valid_from or ""), "demo": r.demo} for r in rows]
@@ -131,7 +137,7 @@ def merge(
 
     y = Yangfan()
     with session_scope(y.engine) as session:
-        took = records.merge(session, CLI_GRANTS, CLI_ACTOR, records.get(session, keep), records.get(session, drop),
+        took = records.merge(session, _operator(), CLI_ACTOR, records.get(session, keep), records.get(session, drop),
                              message)
     err.print(f"#{drop} merged into #{keep}; took: {json.dumps(took, ensure_ascii=False, default=str)}")
     y.count_registry()

@@ -225,16 +225,25 @@ class Yangfan:
     def count_registry(self) -> WriteResult:
         """Store the registry counts as of today; counts that have not moved change nothing, and a figure whose
         records are gone (withdrawn, merged, moved) is set to 0, never left standing."""
+        import hashlib
+        from datetime import UTC, datetime
+
         from yangfan.collect.synthetic import fingerprint
         from yangfan.registry import counts
         from yangfan.store.db import session_scope
-        from yangfan.store.repository import write_batch
+        from yangfan.store.repository import WriteResult, write_batch
 
         with session_scope(self.engine) as session:
             found = counts.values(session, self.registry, self.catalog, self.tree, self.today())
             found += counts.vanished(session, found)
+            changed = counts.moved(session, found)
+            if not changed:
+                return WriteResult(None, 0, 0, len(found), repeated=True)
+            # Only the figures that moved; the batch's identity names the moment too, so that figures going back to
+            # what an earlier recount wrote (a record merged away again) are written, not taken for a repeat.
+            digest = hashlib.sha256(f"{fingerprint(changed)} {datetime.now(UTC).isoformat()}".encode()).hexdigest()
             # Recognised records are public (the registries are published lists): so are their counts.
-            return write_batch(session, f"registry {self.today()}", fingerprint(found), found, status="published")
+            return write_batch(session, f"registry {self.today()}", digest, changed, status="published")
 
     def registry_changed(self) -> None:
         """Registry records moved: recount and have the builder apply the counts."""

@@ -52,6 +52,9 @@ def test_kill_9_during_imports_and_rebuilds(tmp_path: Path, artifacts_dir: Path)
     rng = random.Random(20261203)
     landed = {"before_commit": 0, "committed_not_built": 0, "built": 0}
     kills = {"import": 0, "rebuild": 0}
+    # How long each command runs when left alone, learnt from the runs that finished before their kill: the kill
+    # is drawn within that span, so that it lands in start-up, write or build on a fast machine as on a slow one.
+    span = {"import": 3.5, "rebuild": 3.5}
     for n in range(1, ROUNDS + 1):
         content = _file(y, n)
         expected_rows = content.count(b"\n") - 1
@@ -62,11 +65,14 @@ def test_kill_9_during_imports_and_rebuilds(tmp_path: Path, artifacts_dir: Path)
         else:  # the file is committed first; `yangfan rebuild` is what gets killed
             import_content(y.engine, content, f"batch{n}.csv", y.catalog, y.tree)
             command, kind = [YANGFAN, "rebuild"], "rebuild"
+        started = time.monotonic()
         proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.8, 3.5))  # start-up takes about a second: kills land in start-up, write, build
+        time.sleep(rng.uniform(0.2, 0.95) * span[kind])
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills[kind] += 1
+        else:
+            span[kind] = min(span[kind], time.monotonic() - started)
         proc.wait()
         stored = _rows_of(y, content)
         assert stored in (None, expected_rows), f"round {n}: {stored} of {expected_rows} rows stored"

@@ -70,3 +70,18 @@ def page_users(demo: Yangfan) -> dict[str, str]:
             accounts.create_user(s, "test", name, PASSWORD)
             accounts.grant(s, "test", name, role, unit, demo.tree)
     return {"admin": "pages-admin", "reporter": "pages-gd"}
+
+
+@pytest.fixture(scope="session")
+def registry_users(demo: Yangfan, page_users: dict[str, str]) -> dict[str, str]:
+    """The page users, and China Mobile's reporter and a Guangdong reviewer, for the registry pages (名录)."""
+    from yangfan.access import accounts
+    from yangfan.access.roles import Role
+    from yangfan.store.db import session_scope
+
+    with session_scope(demo.engine) as s:
+        for name, role, unit in (("pages-cmcc", Role.operator_reporter, "cmcc"),
+                                 ("pages-gd-reviewer", Role.provincial_reviewer, "440000")):
+            accounts.create_user(s, "test", name, PASSWORD)
+            accounts.grant(s, "test", name, role, unit, demo.tree)
+    return {**page_users, "operator": "pages-cmcc", "reviewer": "pages-gd-reviewer"}

@@ -69,3 +69,19 @@ def test_cockpit_in_chromium(page, live_url: str, artifacts_dir: Path) -> None: 
     page.wait_for_selector(".spark.ready canvas")
     page.screenshot(path=str(artifacts_dir / "cockpit-en.png"), full_page=True)
     assert errors == []
+
+
+def test_registry_counts_link_to_their_records_and_stand_beside_published_figures(client: TestClient) -> None:
+    import re
+
+    html = client.get("/").text
+    u11 = html[html.index(">U11<"):html.index(">U12<")]
+    # MIIT's published figure stays the headline; the registry count stands beside it, with the difference.
+    headline = re.search(r'<td class="num">([\d,]+) 个', u11)
+    beside = re.search(r'名录登记 <a class="records" href="([^"]+)"[^>]*>([\d,]+) 个', u11)
+    difference = re.search(r"公布数 − 名录数 = \+?(-?[\d,]+) 个", u11)
+    assert headline and beside and difference, u11
+    number = [int(m.replace(",", "")) for m in (headline[1], beside[2], difference[1])]
+    assert number[0] - number[1] == number[2] and "indicator=vpn_5g_industry_registry" in beside[1]
+    u05 = html[html.index(">U05<"):html.index(">U06<")]
+    assert 'class="records" href="/registry?indicator=standards_5g_fusion' in u05 and "演示数据" in u05

@@ -20,7 +20,17 @@ from yangfan.access import accounts
 from yangfan.access.roles import Role
 from yangfan.context import Yangfan
 from yangfan.store.db import session_scope
-from yangfan.web import admin, apidocs, completeness_page, pages, reporting_pages, returns_review
+from yangfan.web import (
+    admin,
+    apidocs,
+    completeness_page,
+    evaluation,
+    pages,
+    registry_intake,
+    registry_pages,
+    reporting_pages,
+    returns_review,
+)
 from yangfan.web.app import API_PREFIX, API_ROUTERS, create_app
 
 PASSWORD = "a long enough password"
@@ -68,21 +78,51 @@ POLICY = {
     ("GET", "/reporting/completeness"): "place",
     ("GET", "/review/returns"): "reviewer",
     ("GET", "/review/returns/{submission_id}"): "review",
+    # Registries (名录): reading follows the record (the public reads recognised ones, the default); entering is
+    # scoped (a province's reporters in their province, an operator's its own networks), deciding the ministry's.
+    ("GET", "/registry/new"): "registry_enterer",
+    ("POST", "/registry/new"): "registry_enter",
+    ("GET", "/registry/import"): "registry_enterer",
+    ("POST", "/registry/{record_id}/edit"): "registry_enter",
+    ("POST", "/registry/attachments"): "registry_enter",
+    ("POST", "/registry/applications"): "registry_enter",
+    ("GET", "/registry/calls/{call_id}/apply"): "login",
+    ("POST", "/registry/calls"): "ministry",
+    ("POST", "/registry/{record_id}/decision"): "ministry",
+    ("POST", "/registry/{record_id}/withdraw"): "ministry",
+    ("POST", "/registry/merge"): "ministry",
+    ("GET", "/registry/review"): "ministry_login",
+    ("GET", "/registry/duplicates"): "ministry_login",
+    ("POST", "/api/v1/registry/records"): "registry_enter",
+    ("POST", "/api/v1/registry/imports"): "registry_enter",  # a dry run: the scope is checked all the same
+    ("POST", "/api/v1/registry/records/{record_id}/decision"): "ministry",
+    ("POST", "/api/v1/registry/records/{record_id}/merge"): "ministry",
+    ("GET", "/api/v1/registry/duplicates"): "ministry",
+    # 扬帆之城评价: public pages and JSON (the public reads the run on published figures, the ministry its own).
+    ("GET", "/evaluate"): "read",
+    ("GET", "/evaluate/cities/{code}"): "read",
+    ("GET", "/evaluate/audit"): "read",
+    ("GET", "/evaluate/designated"): "read",
+    ("GET", "/api/v1/evaluate"): "read",
+    ("GET", "/api/v1/evaluate/audit"): "read",
+    ("GET", "/api/v1/evaluate/boundaries"): "read",
 }
 #: The routers of pages (the API's are ``API_ROUTERS``).
 PAGE_ROUTERS = (pages.router, apidocs.router, admin.router, reporting_pages.router, returns_review.router,
-                completeness_page.router)
+                completeness_page.router, registry_intake.router, registry_pages.router, evaluation.router)
 SCOPES: dict[Role, str | None] = {
     Role.administrator: None, Role.ministry_analyst: None, Role.provincial_reporter: "440000",
     Role.provincial_reviewer: "440000", Role.operator_reporter: "cmcc",
 }
 PATH_SAMPLES = {"{code}": {"/indicators/": "bs_5g", "/targets/": "U01", "/org-units/": "440000",
-                          "/boundaries/": "440000", "/regions/": "440300"},
+                          "/boundaries/": "440000", "/regions/": "440300",
+                          "/evaluate/cities/": "440300"},
                 "{fmt}": {"/download.": "xlsx"}, "{form}": {"/forms/": "OPM"}, "{action}": {"/admin/users/": "unlock"},
                 "{step}": {"/returns/": "approve"}}
 QUERY_SAMPLES = {"/api/v1/data-values": {"indicator": "bs_5g", "org_unit": "100000", "period": "2025-06"},
                  "/indicators/bs_5g/lineage": {"period": "2025-06"},
-                 "/admin/users/confirm": {"action": "unlock", "username": Role.operator_reporter.value}}
+                 "/admin/users/confirm": {"action": "unlock", "username": Role.operator_reporter.value},
+                 "/api/v1/registry/check-uscc": {"code": "91440300708461136T"}}
 RETURN = "{form}/{org_unit}/{period}"
 
 
@@ -164,6 +204,8 @@ def _sampled(path: str) -> str:
 
 def _request(c: TestClient, headers: dict[str, str], method: str, path: str, role: Role | None,
              inside: bool) -> Response:
+    if "/registry/" in path and "{" in path or method == "POST" and "/registry" in path:
+        return _registry_request(c, headers, method, path, role, inside)
     path = _sampled(path)
     if RETURN in path:  # save and submit a complete return, validate an empty one
         submit = path.endswith("/submit")
@@ -237,7 +279,122 @@ def _submitted(c: TestClient, role: Role | None, inside: bool) -> int:
         return int(s.scalars(select(DataValueRow.id).where(DataValueRow.batch_id == result.batch_id)).one())
 
 
-def expected(kind: str, role: Role | None, inside: bool) -> set[int]:
+# --- registries (名录) ---------------------------------------------------------------------------------------------
+
+PDF = b"%PDF-1.4\n% a permission test\n"
+_calls: dict[str, int] = {}
+
+
+def _registry_scope(role: Role | None, inside: bool) -> dict[str, str]:
+    """A record's fields inside or outside the role's scope: an operator's network, else a case in a province."""
+    n = next(_counter)
+    if role == Role.operator_reporter:
+        return {"kind": "vpn", "category": "shared", "name": f"权限测试专网{n}", "org_unit": "440300",
+                "operator": "cmcc" if inside else "ctcc"}
+    return {"kind": "case", "category": "typical_case", "name": f"权限测试案例{n}",
+            "org_unit": "440300" if inside else "110000"}
+
+
+def _registry_record(y: Yangfan, fields: dict[str, str], status: str = "recognised",
+                     attach: bool = False) -> tuple[int, int]:
+    """A record entered by the ministry (and an attachment): its id (and the attachment's)."""
+    from yangfan.access.accounts import Grant
+    from yangfan.registry import intake, records
+    from yangfan.registry.records import RecordInput
+
+    ministry = [Grant(Role.administrator, None)]
+    with session_scope(y.engine) as s:
+        row = records.create(s, y.registry, y.tree, ministry, "test", RecordInput(**fields), status=status)
+        a = intake.attach(s, y.settings.attachments_dir, ministry, y.registry, y.tree, "test", row, "a.pdf", PDF) \
+            if attach else None
+        return row.id, a.id if a else 0
+
+
+def _registry_call(y: Yangfan, kind: str) -> int:
+    """An open call for applications of ``kind`` (one per kind)."""
+    from datetime import timedelta
+
+    from yangfan.registry import intake
+
+    if kind not in _calls:
+        today = y.today()
+        with session_scope(y.engine) as s:
+            call = intake.CallInput(kind, "", "权限测试征集", "", "", today - timedelta(days=1),
+                                    today + timedelta(days=30))
+            _calls[kind] = intake.open_call(s, y.registry, [accounts.Grant(Role.administrator, None)], "test", call).id
+    return _calls[kind]
+
+
+def _registry_path(y: Yangfan, path: str, mine: dict[str, str]) -> tuple[str, int]:
+    """The path with its samples: a record with an attachment, one in or out of the role's scope to edit or attach
+    to, a fresh application to decide, a fresh recognised record otherwise; an open call."""
+    case = _registry_scope(None, True)
+    if "{attachment_id}" in path:
+        record, attachment = _registry_record(y, case, attach=True)
+        path = path.replace("{attachment_id}", str(attachment))
+    elif path.endswith(("/edit", "/attachments")):
+        record = _registry_record(y, mine)[0]
+    else:
+        record = _registry_record(y, case, "applied" if path.endswith("/decision") else "recognised")[0]
+    path = path.replace("{fmt}", "csv").replace("{call_id}", str(_registry_call(y, "case")))
+    return path.replace("{record_id}", str(record)), record
+
+
+def _registry_request(c: TestClient, headers: dict[str, str], method: str, path: str, role: Role | None,
+                      inside: bool) -> Response:
+    """A registry route with its records: readable ones for reading, in or out of scope for entering, fresh ones
+    for deciding and merging (each request its own)."""
+    y: Yangfan = c.app.state.yangfan  # type: ignore[attr-defined]
+    mine = _registry_scope(role, inside)
+    path, record = _registry_path(y, path, mine)
+    if method == "GET":
+        return c.get(path, headers=headers, follow_redirects=False)
+    if path.startswith("/api/"):
+        return _registry_api(c, y, headers, path, mine)
+    csrf = {"csrf_token": headers.get("X-CSRF-Token", "")}
+    files = {"file": ("a.pdf", PDF)}
+    today = y.today().isoformat()
+    forms: dict[str, tuple[dict[str, str], dict[str, tuple[str, bytes]] | None]] = {
+        "/new": (mine, None), "/edit": (mine, None), "/attachments": ({"record_id": str(record)}, files),
+        "/applications": ({**mine, "call_id": str(_registry_call(y, mine["kind"]))}, files),
+        "/calls": ({"kind": "case", "title_zh": "测试征集", "opens": today, "closes": today}, None),
+        "/merge": ({"keep": str(record), "pair": f"{record},{_registry_record(y, _registry_scope(None, True))[0]}"},
+                   None),
+        "/decision": ({"decision": "recognise"}, None), "/withdraw": ({"message": "权限测试"}, None)}
+    data, sent = forms["/" + path.rsplit("/", 1)[-1]]
+    return c.post(path, data={**data, **csrf}, files=sent, headers=headers)
+
+
+def _registry_api(c: TestClient, y: Yangfan, headers: dict[str, str], path: str, mine: dict[str, str]) -> Response:
+    if path.endswith("/records"):
+        return c.post(path, json=mine, headers=headers)
+    if path.endswith("/imports"):  # a dry run
+        row = ",".join(mine.get(k, "") for k in ("kind", "category", "name", "org_unit", "operator"))
+        body = f"kind,category,name,org_unit,operator\n{row}\n".encode()
+        return c.post(path, params={"dry_run": "true"}, files={"file": ("r.csv", body)}, headers=headers)
+    if path.endswith("/decision"):
+        return c.post(path, json={"decision": "recognise"}, headers=headers)
+    return c.post(path, json={"drop": _registry_record(y, _registry_scope(None, True))[0]}, headers=headers)
+
+
+def registry_expected(kind: str, role: Role | None, inside: bool) -> set[int]:
+    """ministry(_login): the ministry's roles only; registry_enter(er): those who enter records, each inside its
+    scope only (the API answers a new record with 201); the public sent to log in on the pages it may open."""
+    if role is None:
+        return {303} if kind in ("ministry_login", "registry_enterer") else {401}
+    if kind in ("ministry", "ministry_login"):
+        return {200} if role in (Role.administrator, Role.ministry_analyst) else {403}
+    if role == Role.provincial_reviewer:  # reviews returns, enters no record
+        return {403}
+    return {200, 201} if kind == "registry_enterer" or inside or SCOPES[role] is None else {403}
+
+
+REGISTRY_POLICIES = ("ministry", "ministry_login", "registry_enter", "registry_enterer")
+
+
+def expected(kind: str, role: Role | None, inside: bool) -> set[int]:  # noqa: C901 - one branch per policy
+    if kind in REGISTRY_POLICIES:
+        return registry_expected(kind, role, inside)
     if kind == "read":
         return {200}
     if kind == "open":

@@ -84,4 +84,8 @@ def test_the_chart_marks_the_coverage_break_and_the_restated_base(client: TestCl
 
 
 def test_data_as_of_is_the_latest_national_month(client: TestClient) -> None:
-    assert "数据截至 2026-05" in client.get("/").text
+    # The demo's registry counts (monthly ones: networks, 5G-A cities) reach the last month that has ended.
+    from yangfan.registry.counts import period_of
+
+    last = period_of(client.app.state.yangfan.today(), "month").shift(-1)  # type: ignore[attr-defined]
+    assert f"数据截至 {last}" in client.get("/").text

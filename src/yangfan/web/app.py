@@ -14,8 +14,20 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from yangfan.context import Yangfan
 from yangfan.settings import REPO_ROOT
-from yangfan.web import admin, apidocs, builds, completeness_page, failures, pages, reporting_pages, returns_review
-from yangfan.web.api import account, boundaries, catalog, figures, geo, returns, review
+from yangfan.web import (
+    admin,
+    apidocs,
+    builds,
+    completeness_page,
+    evaluation,
+    failures,
+    pages,
+    registry_intake,
+    registry_pages,
+    reporting_pages,
+    returns_review,
+)
+from yangfan.web.api import account, boundaries, catalog, evaluate, figures, geo, registry, returns, review
 from yangfan.web.clients import trusted_networks
 from yangfan.web.deps import bounded_integers
 from yangfan.web.limits import BodyLimit
@@ -26,14 +38,18 @@ HERE = Path(__file__).parent
 ECHARTS = REPO_ROOT / "node_modules" / "echarts" / "dist"
 API_PREFIX = "/api/v1"
 API_ROUTERS = (catalog.router, geo.router, figures.router, builds.router, account.router, boundaries.router,
-               review.router, returns.router)
+               review.router, returns.router, registry.router, evaluate.router)
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"),
                     ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"))
 #: Bodies larger than the small default (``limits.SMALL_BODY``): only import files.
 BODY_LIMITS = {f"{API_PREFIX}/imports": account.MAX_UPLOAD, f"{API_PREFIX}/uploads": account.MAX_UPLOAD,
-               f"{API_PREFIX}/uploads/check": account.MAX_UPLOAD, f"{API_PREFIX}/uploads/annotated": account.MAX_UPLOAD}
+               f"{API_PREFIX}/uploads/check": account.MAX_UPLOAD, f"{API_PREFIX}/uploads/annotated": account.MAX_UPLOAD,
+               # Registry records (名录): their import files, and the PDFs of attachments and applications.
+               API_PREFIX + registry.IMPORTS: account.MAX_UPLOAD,
+               registry_pages.ATTACHMENTS: registry_pages.UPLOAD_LIMIT,
+               registry_intake.APPLICATIONS: registry_pages.UPLOAD_LIMIT}
 
 
 class SecurityHeaders:
@@ -105,6 +121,9 @@ def create_app(y: Yangfan) -> FastAPI:
     app.include_router(returns_review.router)
     app.include_router(completeness_page.router)
     app.include_router(reporting_pages.router)
+    app.include_router(registry_intake.router)  # before registry_pages: /registry/new is not /registry/{record_id}
+    app.include_router(registry_pages.router)
+    app.include_router(evaluation.router)
     for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app

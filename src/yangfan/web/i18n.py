@@ -9,6 +9,8 @@ from typing import Literal
 from yangfan.catalog import Indicator, Target
 from yangfan.catalog.models import HORIZON_DEADLINE, PLATFORM_READING
 from yangfan.geo.orgunits import OrgUnit
+from yangfan.web.evaluation_texts import EVALUATION_TEXTS
+from yangfan.web.registry_texts import REGISTRY_TEXTS
 
 Lang = Literal["zh", "en"]
 
@@ -25,9 +27,10 @@ TEXTS: dict[str, dict[Lang, str]] = {
                         "“演示数据”; this page contains none."},
     "real_data_with_demo": {
         "zh": "全国数值来自工业和信息化部、国家统计局公开发布的真实数据；标注“演示数据”的数值由演示填报"
-              "（合成的省级报表）汇总计算，不是统计数据。",
+              "（合成的省级报表）或演示名录记录汇总计算，不是统计数据。",
         "en": "National figures are real data published by MIIT and NBS; figures marked “演示数据” are "
-              "summed from the demo's synthetic provincial returns and are not statistics."},
+              "summed from the demo's synthetic provincial returns or counted from demo registry records, and "
+              "are not statistics."},
     "as_of": {"zh": "数据截至", "en": "Data as of"},
     "build": {"zh": "分析数据版本", "en": "Analytics build"},
     "build_as_of": {"zh": "含截至以下时间审核的数据", "en": "includes data approved up to"},
@@ -70,6 +73,9 @@ TEXTS: dict[str, dict[Lang, str]] = {
                           "national and regional totals apportioned by population and random weights, not "
                           "statistics. National and regional values are real published figures."},
     "demo": {"zh": "演示数据", "en": "demo data"},
+    "registry_count": {"zh": "名录登记", "en": "registry count"},
+    "records_behind": {"zh": "查看计数所依据的名录记录", "en": "the registry records behind this count"},
+    "headline_minus_registry": {"zh": "公布数 − 名录数 =", "en": "published − registry ="},
     "quality": {"zh": "质量提示", "en": "Quality note"},
     "lineage": {"zh": "溯源", "en": "Lineage"},
     "restated": {"zh": "按新口径重述", "en": "restated on the new coverage"},
@@ -554,6 +560,8 @@ TEXTS: dict[str, dict[Lang, str]] = {
     "pw_mismatch": {"zh": "两次输入的新密码不一致", "en": "the two new passwords differ"},
     "pw_done": {"zh": "密码已修改，其他设备上的 {sessions} 个登录会话已结束。",
                 "en": "Your password is changed; {sessions} session(s) on other devices ended."},
+    **REGISTRY_TEXTS,  # the registry pages' (名录)
+    **EVALUATION_TEXTS,  # the city evaluation pages' (扬帆之城评价)
 }
 
 
