@@ -61,8 +61,8 @@ def calls(session: Session, today: date | None = None) -> list[tuple[RegistryCal
     q = select(RegistryCallRow).order_by(RegistryCallRow.closes.desc(), RegistryCallRow.id.desc())
     if today is not None:
         q = q.where(RegistryCallRow.opens <= today, RegistryCallRow.closes >= today)
-    counts = dict(session.execute(select(RegistryRecordRow.call_id, func.count()).group_by(RegistryRecordRow.call_id))
-                  .tuples().all())
+    counts = {call: int(n) for call, n in session.execute(
+        select(RegistryRecordRow.call_id, func.count()).group_by(RegistryRecordRow.call_id))}
     return [(c, counts.get(c.id, 0)) for c in session.scalars(q)]
 
 
