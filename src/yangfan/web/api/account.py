@@ -108,15 +108,16 @@ async def import_values(request: Request, y: YangfanDep, user: UserDep,
             "unchanged": result.unchanged, "repeated": result.repeated, "status": import_status(user.grants)}
 
 
-async def _upload(request: Request, file_name: str | None) -> tuple[bytes, str]:
-    """The import file's bytes and name: the raw body named by ``?file_name=``, or the ``file`` part of a
-    multipart/form-data body, named by ``?file_name=`` or else by the part's own file name."""
-    if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "multipart/form-data":
-        if file_name is None:
-            raise YangfanError.single("upload.file_name", "缺少查询参数 file_name（文件名）",
-                                      "the query parameter file_name (the file's name) is missing",
-                                      Location(field="file_name"))
-        return await request.body(), file_name
+def _multipart(request: Request) -> bool:
+    return request.headers.get("content-type", "").partition(";")[0].strip().lower() == "multipart/form-data"
+
+
+async def file_part(request: Request) -> tuple[bytes, str]:
+    """The bytes of a multipart/form-data body's one part, the file, and the file's own name ('' when none)."""
+    if not _multipart(request):
+        raise YangfanError.single("upload.part", f"请以 multipart/form-data 上传文件字段“{FILE_PART}”",
+                                  f"send the file as the '{FILE_PART}' part of a multipart/form-data body",
+                                  Location(field=FILE_PART))
     # Exactly one part, the file: any other part would be silently ignored.
     async with request.form(max_files=2, max_fields=4) as form:
         part = form.get(FILE_PART)
@@ -126,7 +127,20 @@ async def _upload(request: Request, file_name: str | None) -> tuple[bytes, str]:
                                       Location(field=FILE_PART))
         content = await part.read()
     # A browser may send the whole path (C:\\fakepath\\a.csv): the name is its last component.
-    name = file_name or PureWindowsPath(part.filename or "").name
+    return content, PureWindowsPath(part.filename or "").name
+
+
+async def _upload(request: Request, file_name: str | None) -> tuple[bytes, str]:
+    """The import file's bytes and name: the raw body named by ``?file_name=``, or the ``file`` part of a
+    multipart/form-data body, named by ``?file_name=`` or else by the part's own file name."""
+    if not _multipart(request):
+        if file_name is None:
+            raise YangfanError.single("upload.file_name", "缺少查询参数 file_name（文件名）",
+                                      "the query parameter file_name (the file's name) is missing",
+                                      Location(field="file_name"))
+        return await request.body(), file_name
+    content, part_name = await file_part(request)
+    name = file_name or part_name
     if not 0 < len(name) <= MAX_FILE_NAME:
         raise YangfanError.single("upload.file_name",
                                   f"文件名应为 1 到 {MAX_FILE_NAME} 个字符（或用 ?file_name= 给出）",

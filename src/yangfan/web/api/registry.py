@@ -8,18 +8,16 @@ enter within their scope, the ministry decides and merges. Errors are the platfo
 from __future__ import annotations
 
 from datetime import date
-from pathlib import PureWindowsPath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
-from yangfan.errors import Location, YangfanError
+from yangfan.errors import YangfanError
 from yangfan.registry import bulk, dedup, intake, records, uscc
 from yangfan.store.db import session_scope
-from yangfan.web.api.account import MAX_FILE_NAME, MAX_UPLOAD
+from yangfan.web.api.account import MAX_FILE_NAME, MAX_UPLOAD, file_part
 from yangfan.web.auth import PrincipalDep, UserDep
 from yangfan.web.deps import PageDep, YangfanDep
 from yangfan.web.registry_views import (
@@ -178,7 +176,8 @@ async def import_records(request: Request, y: YangfanDep, user: UserDep,
                          ) -> dict[str, Any]:
     """Every row checked (and within the caller's scope) or nothing written: the refusal lists each problem
     with its row and field. A dry run (the default) says what an import would add, update and leave alone."""
-    content, name = await _upload(request)
+    content, name = await file_part(request)
+    name = (name or "registry.csv")[:MAX_FILE_NAME]
     if len(content) > MAX_UPLOAD:
         raise YangfanError.single("file.too_large", "文件过大（上限 20 MB）", "file too large (20 MB at most)")
 
@@ -190,22 +189,6 @@ async def import_records(request: Request, y: YangfanDep, user: UserDep,
     if not dry_run and not result["repeated"]:
         recount(y)
     return result
-
-
-async def _upload(request: Request) -> tuple[bytes, str]:
-    """The ``file`` part of a multipart body, and its name."""
-    if request.headers.get("content-type", "").partition(";")[0].strip().lower() != "multipart/form-data":
-        raise YangfanError.single("upload.part", "请以 multipart/form-data 上传文件字段“file”",
-                                  "send the file as the 'file' part of a multipart/form-data body",
-                                  Location(field="file"))
-    async with request.form(max_files=2, max_fields=4) as form:
-        part = form.get("file")
-        if not isinstance(part, UploadFile):
-            raise YangfanError.single("upload.part", "缺少文件字段“file”", "the part 'file' is missing",
-                                      Location(field="file"))
-        content = await part.read()
-    name = PureWindowsPath(part.filename or "").name or "registry.csv"
-    return content, name[:MAX_FILE_NAME]
 
 
 @router.get("/duplicates", summary="Possible duplicates / 疑似重复")

@@ -256,17 +256,12 @@ UPLOAD_BODY: dict[str, Any] = {"requestBody": {"required": True, "content": {"mu
 
 async def _file(request: Request) -> tuple[bytes, str]:
     from yangfan.errors import YangfanError
-    from yangfan.web.api.account import MAX_UPLOAD
+    from yangfan.web.api.account import MAX_UPLOAD, file_part
 
-    form = await request.form()
-    upload = form.get("file")
-    if upload is None or isinstance(upload, str):
-        raise YangfanError.single("file.missing", "请选择要上传的文件（表单字段 file）",
-                                  "choose a file to upload (form field 'file')")
-    content = await upload.read()
+    content, name = await file_part(request)
     if len(content) > MAX_UPLOAD:
         raise YangfanError.single("file.too_large", "文件过大（上限 20 MB）", "file too large (20 MB at most)")
-    return content, upload.filename or "upload"
+    return content, name or "upload"
 
 
 @router.post("/uploads/check", summary="Check an uploaded file, writing nothing / 上传前审核",
