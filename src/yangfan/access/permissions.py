@@ -13,12 +13,18 @@ from yangfan.store.values import NewValue, Status
 UNSCOPED_WRITERS = {Role.administrator, Role.ministry_analyst}
 
 
+def in_place(g: Grant, org_unit: str, tree: OrgUnitTree) -> bool:
+    """True when a grant scoped to a place covers this org unit: the place itself or a place below it."""
+    return (g.role in SCOPED_TO_PLACE and g.org_unit is not None and org_unit in tree.units
+            and (org_unit == g.org_unit or g.org_unit in tree.ancestors(org_unit)))
+
+
 def _within(g: Grant, org_unit: str, disaggregation: str, tree: OrgUnitTree) -> bool:
     """True when a scoped grant covers this org unit (or operator)."""
     if g.org_unit is None:
         return False
     if g.role in SCOPED_TO_PLACE:
-        return org_unit in tree.units and (org_unit == g.org_unit or g.org_unit in tree.ancestors(org_unit))
+        return in_place(g, org_unit, tree)
     if g.role in SCOPED_TO_OPERATOR:
         return org_unit == g.org_unit or disaggregation == f"operator={g.org_unit}"
     return False

@@ -13,7 +13,8 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from yangfan.access.accounts import Grant
-from yangfan.access.roles import SCOPED_TO_OPERATOR, SCOPED_TO_PLACE, Role
+from yangfan.access.permissions import in_place
+from yangfan.access.roles import SCOPED_TO_OPERATOR, Role
 from yangfan.catalog import Catalog, Indicator
 from yangfan.collect.forms import Form, Return, each_return
 from yangfan.collect.rules import Entry, Problem, Rules, Validation, load_rules, neighbours, validate
@@ -38,23 +39,21 @@ def may_fill(grants: Sequence[Grant], r: Return, tree: OrgUnitTree) -> bool:
         if r.reporter and not r.reporter_is_unit:
             if g.role in SCOPED_TO_OPERATOR and g.org_unit == r.reporter:
                 return True
-        elif g.role == Role.provincial_reporter and g.org_unit is not None and (
-                r.org_unit == g.org_unit or g.org_unit in tree.ancestors(r.org_unit)):
+        elif g.role == Role.provincial_reporter and in_place(g, r.org_unit, tree):
             return True
     return False
 
 
 def may_check(grants: Sequence[Grant], org_unit: str, tree: OrgUnitTree) -> bool:
     """Who approves or returns: the province's reviewers for returns of their province, ministry-level roles."""
-    return any(g.role in UNSCOPED or (g.role == Role.provincial_reviewer and g.org_unit is not None and (
-        org_unit == g.org_unit or g.org_unit in tree.ancestors(org_unit))) for g in grants)
+    return any(g.role in UNSCOPED or (g.role == Role.provincial_reviewer and in_place(g, org_unit, tree))
+               for g in grants)
 
 
 def may_view(grants: Sequence[Grant], r: Return, tree: OrgUnitTree) -> bool:
     """Who sees a return: those who fill it and those who check it."""
     return may_fill(grants, r, tree) or may_check(grants, r.org_unit, tree) or any(
-        g.role in SCOPED_TO_PLACE and g.org_unit is not None
-        and (r.org_unit == g.org_unit or g.org_unit in tree.ancestors(r.org_unit)) for g in grants)
+        in_place(g, r.org_unit, tree) for g in grants)
 
 
 @dataclass(frozen=True, slots=True)

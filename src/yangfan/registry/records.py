@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from yangfan.access.accounts import Grant
+from yangfan.access.permissions import in_place
 from yangfan.access.roles import SCOPED_TO_OPERATOR, SCOPED_TO_PLACE, Role
 from yangfan.errors import Issue, Location, YangfanError
 from yangfan.geo.orgunits import OrgUnitTree
@@ -129,11 +130,6 @@ def _fields(r: RecordInput) -> dict[str, Any]:
 
 # --- who may do what ------------------------------------------------------------------------------------------
 
-def _in_place(g: Grant, org_unit: str, tree: OrgUnitTree) -> bool:
-    return (g.role in SCOPED_TO_PLACE and g.org_unit is not None and org_unit in tree.units
-            and (org_unit == g.org_unit or g.org_unit in tree.ancestors(org_unit)))
-
-
 def may_enter(grants: Sequence[Grant], reg: Registry, kind: str, org_unit: str, operator: str,
               tree: OrgUnitTree) -> bool:
     """Who enters or edits a record: ministry-level roles any; an operator's reporters its own networks and
@@ -144,7 +140,7 @@ def may_enter(grants: Sequence[Grant], reg: Registry, kind: str, org_unit: str, 
             return True
         if k is not None and k.operator and g.role in SCOPED_TO_OPERATOR and g.org_unit == operator:
             return True
-        if k is not None and not k.operator and g.role == Role.provincial_reporter and _in_place(g, org_unit, tree):
+        if k is not None and not k.operator and g.role == Role.provincial_reporter and in_place(g, org_unit, tree):
             return True
     return False
 
@@ -158,7 +154,7 @@ def may_read(grants: Sequence[Grant], row: RegistryRecordRow, tree: OrgUnitTree)
     """Recognised records are public; the others are seen by ministry-level roles and within their scope."""
     if row.status in ("recognised", "withdrawn"):
         return True
-    return any(g.role in UNSCOPED or _in_place(g, row.org_unit_code, tree)
+    return any(g.role in UNSCOPED or in_place(g, row.org_unit_code, tree)
                or (g.role in SCOPED_TO_OPERATOR and g.org_unit == row.operator) for g in grants)
 
 
