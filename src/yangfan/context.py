@@ -235,8 +235,7 @@ class Yangfan:
 
         with session_scope(self.engine) as session:
             found = counts.values(session, self.registry, self.catalog, self.tree, self.today())
-            found += counts.vanished(session, found)
-            changed = counts.moved(session, found)
+            changed = counts.changes(session, found)
             if not changed:
                 return WriteResult(None, 0, 0, len(found), repeated=True)
             # Only the figures that moved; the batch's identity names the moment too, so that figures going back to

@@ -55,8 +55,7 @@ def period_of(day: date, period_type: str) -> Period:
 
 def counted_on(p: Period, today: date) -> date:
     """The day a period's count is taken: its last day (today at the latest)."""
-    last = (Period(p.end_month.year, "month", p.end_month.index).shift(1).start - timedelta(days=1))
-    return min(last, today)
+    return min(p.end_month.shift(1).start - timedelta(days=1), today)
 
 
 def records(session: Session) -> list[Counted]:
@@ -102,32 +101,22 @@ def count(c: Count, found: Iterable[Counted], catalog: Catalog, tree: OrgUnitTre
     return out
 
 
-def vanished(session: Session, found: list[NewValue]) -> list[NewValue]:
-    """Zeros for the registry figures standing in the store that the count no longer gives (their records were
-    withdrawn before the period, merged or moved): a count never leaves a stale figure behind."""
-    given = {v.key for v in found}
-    rows = session.execute(
-        select(DataValueRow.indicator_code, DataValueRow.org_unit_code, DataValueRow.period_code,
-               DataValueRow.disaggregation, SourceRow.kind, SourceRow.title)
-        .join(SourceRow, SourceRow.id == DataValueRow.source_id)
-        .where(SourceRow.kind.in_((SOURCE_KIND, DEMO_SOURCE_KIND)), DataValueRow.is_current.is_(True),
-               DataValueRow.value != 0))
-    return [NewValue(i, u, p, 0.0, disaggregation=d, source_kind=k, source_title=t,
-                     note="名录中已无计入的记录 / no registry record counts here any more")
-            for i, u, p, d, k, t in rows if (i, u, p, d) not in given]
-
-
-def moved(session: Session, found: list[NewValue]) -> list[NewValue]:
-    """The values of ``found`` that differ from the figures standing in the store: what a recount writes. One
-    change moves a few figures of some 90,000; writing them all again held SQLite's write lock for six seconds,
-    longer than another writer waits."""
+def changes(session: Session, found: list[NewValue]) -> list[NewValue]:
+    """What a recount writes: the values of ``found`` that differ from the registry figures standing in the store,
+    and zeros for standing figures the count no longer gives (their records were withdrawn before the period,
+    merged or moved), so that a count never leaves a stale figure behind. One change moves a few figures of some
+    90,000; writing them all again held SQLite's write lock for six seconds, longer than another writer waits."""
     rows = session.execute(
         select(DataValueRow.indicator_code, DataValueRow.org_unit_code, DataValueRow.period_code,
                DataValueRow.disaggregation, SourceRow.kind, SourceRow.title, DataValueRow.value)
         .join(SourceRow, SourceRow.id == DataValueRow.source_id)
         .where(SourceRow.kind.in_((SOURCE_KIND, DEMO_SOURCE_KIND)), DataValueRow.is_current.is_(True)))
     standing = {(i, u, p, d, k, t): v for i, u, p, d, k, t, v in rows}
-    return [v for v in found if standing.get((*v.key, v.source_kind, v.source_title)) != v.value]
+    given = {v.key for v in found}
+    gone = [NewValue(i, u, p, 0.0, disaggregation=d, source_kind=k, source_title=t,
+                     note="名录中已无计入的记录 / no registry record counts here any more")
+            for (i, u, p, d, k, t), value in standing.items() if value != 0 and (i, u, p, d) not in given]
+    return [v for v in found if standing.get((*v.key, v.source_kind, v.source_title)) != v.value] + gone
 
 
 def values(session: Session, reg: Registry, catalog: Catalog, tree: OrgUnitTree, today: date) -> list[NewValue]:

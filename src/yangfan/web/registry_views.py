@@ -358,7 +358,8 @@ def call_state(c: RegistryCallRow, today: date) -> str:
 
 # --- record input -----------------------------------------------------------------------------------------------
 
-def _day(text: str, name: str) -> date | None:
+def parse_day(text: str, name: str) -> date | None:
+    """A date field (YYYY-MM-DD) or None when empty; a clear error naming the field otherwise."""
     text = text.strip()
     if not text:
         return None
@@ -368,11 +369,6 @@ def _day(text: str, name: str) -> date | None:
         raise YangfanError.single("registry.date", f"日期“{text[:20]}”无效，应为 2025-03-31 这样的格式",
                                   f"date '{text[:20]}' is not valid: use 2025-03-31",
                                   Location(field=name)) from None
-
-
-def parse_day(text: str, name: str) -> date | None:
-    """A date field (YYYY-MM-DD) or None when empty; a clear error naming the field otherwise."""
-    return _day(text, name)
 
 
 def record_input(fields: Mapping[str, Any], reg: Registry, call_id: int | None = None) -> RecordInput:
@@ -390,9 +386,9 @@ def record_input(fields: Mapping[str, Any], reg: Registry, call_id: int | None =
     elif kind in reg.kinds:
         attrs = {a: text(f"attr_{a}") for a in reg.kinds[kind].attrs if text(f"attr_{a}")}
     return RecordInput(kind, text("category", 32), text("name", 201), text("org_unit", 32), text("uscc", 40) or None,
-                       text("ref", 100), text("sector", 24), text("operator", 8), _day(text("valid_from", 20),
-                                                                                      "valid_from"),
-                       _day(text("valid_to", 20), "valid_to"), attrs, call_id)
+                       text("ref", 100), text("sector", 24), text("operator", 8),
+                       parse_day(text("valid_from", 20), "valid_from"), parse_day(text("valid_to", 20), "valid_to"),
+                       attrs, call_id)
 
 
 def form_values(row: RegistryRecordRow) -> dict[str, str]:
